@@ -1,0 +1,165 @@
+"""Bad input: every problem is reported with file, line, agency, year and cell; none crashes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from datadir import agency_row, write_dataset, zero_report
+from nianbao.dataset import load
+from nianbao.issues import DataReadError
+from nianbao.validate import check
+
+ROOT = Path(__file__).resolve().parents[1]
+REG = [agency_row("a1", "甲街道"), agency_row("b2", "乙镇", kind="乡镇")]
+
+
+def cli(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), "check", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def good(tmp_path, years=(2022,)):
+    return write_dataset(tmp_path, REG, {y: {"a1": zero_report(y), "b2": zero_report(y)}
+                                         for y in years})
+
+
+def append(path: Path, text: str) -> None:
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def only(findings, rule):
+    hits = [f for f in findings if f.rule == rule]
+    assert len(hits) == 1, [(f.rule, f.message) for f in findings]
+    return hits[0]
+
+
+def test_unknown_cell_names_file_line_and_format(tmp_path):
+    good(tmp_path)
+    append(tmp_path / "stats/2022.csv", "a1,t2_9,central_procurement,procurement_items,3\n")
+    f = only(check(load(tmp_path)), "IN_unknown_cell")
+    assert (f.agency_id, f.year, f.severity) == ("a1", 2022, "error")
+    assert f.file.endswith("stats/2022.csv") and f.line == 2 * 200 + 2
+    assert "属于 F2019 格式" in f.message and "F2021" in f.message
+
+
+def test_duplicate_cell_names_both_lines(tmp_path):
+    good(tmp_path)
+    append(tmp_path / "stats/2022.csv", "a1,t3,new,total,5\n")
+    f = only(check(load(tmp_path)), "IN_duplicate_cell")
+    assert f.cells == ["t3.new.total"] and "一、本年新收政府信息公开申请数量·总计" in f.message
+    assert "第 2 行" not in f.message and "402" in f.message
+
+
+def test_year_file_for_unknown_agency(tmp_path):
+    good(tmp_path)
+    append(tmp_path / "stats/2022.csv", "zz,t3,new,total,5\nzz,t3,carry_in,total,0\n")
+    ds = load(tmp_path)
+    f = only(check(ds), "IN_unknown_agency")
+    assert (f.agency_id, f.year, f.line) == ("zz", 2022, 402) and "共 2 行" in f.message
+    assert not ds.has("zz", 2022) and ds.has("a1", 2022)
+
+
+def test_gbk_csv_is_unreadable_with_clear_message(tmp_path):
+    good(tmp_path)
+    path = tmp_path / "stats/2022.csv"
+    path.write_bytes(path.read_text("utf-8").replace("a1,t3,new,total,0", "a1,t3,new,total,无")
+                     .encode("gbk"))
+    ds = load(tmp_path)
+    (f,) = ds.fatal
+    assert f.rule == "IN_encoding" and "GBK" in f.message and f.file.endswith("2022.csv")
+    with pytest.raises(DataReadError, match="UTF-8"):
+        load(tmp_path, strict=True)
+    result = cli("--data", str(tmp_path))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_text_file(tmp_path):
+    write_dataset(tmp_path, REG, {2022: {"a1": zero_report(2022)}}, texts={("a1", 2022): None})
+    f = only(check(load(tmp_path)), "IN_missing_text")
+    assert f.file.endswith("text/2022/a1.md") and (f.agency_id, f.year) == ("a1", 2022)
+
+
+def test_text_without_statistics(tmp_path):
+    good(tmp_path)
+    (tmp_path / "text/2022/zz.md").write_text("---\npublished: 2023-01-01\n---\n", "utf-8")
+    f = only(check(load(tmp_path)), "IN_unknown_agency")
+    assert f.file.endswith("text/2022/zz.md")
+
+
+@pytest.mark.parametrize(("front", "needle", "line"), [
+    ("published: [2023\n", "格式错误", 3),
+    ("title: x\n", "缺少发布日期", 1),
+    ("published: 2023-13-01\n", "YYYY-MM-DD", 1),
+    ("published: 2023-01-10\nfee_collected_yuan: 很多\n", "fee_collected_yuan", 1),
+])
+def test_malformed_front_matter(tmp_path, front, needle, line):
+    good(tmp_path)
+    (tmp_path / "text/2022/a1.md").write_text(f"---\n{front}---\n## 总体情况\n正文。\n", "utf-8")
+    f = only(check(load(tmp_path)), "IN_front_matter")
+    assert needle in f.message and f.line == line and f.file.endswith("a1.md")
+
+
+def test_unknown_heading(tmp_path):
+    good(tmp_path)
+    path = tmp_path / "text/2022/a1.md"
+    append(path, "\n## 三、收到和处理政府信息公开申请情况\n手写的数字。\n")
+    f = only(check(load(tmp_path)), "IN_text_heading")
+    assert f.line == len(path.read_text("utf-8").splitlines()) - 1
+
+
+def test_bad_registry_rows(tmp_path):
+    good(tmp_path)
+    append(tmp_path / "agencies.csv", "Bad_ID,某单位,某,测试区,街道,,,,,\n"
+                                      "c3,某单位,某,测试区,村委会,,,,,\na1,重复,重复,测试区,街道,,,,,\n")
+    rules = {f.rule: f for f in check(load(tmp_path))}
+    assert {"IN_agency_id", "IN_agency_kind", "IN_duplicate_agency"} <= set(rules)
+    assert rules["IN_agency_id"].line == 4 and rules["IN_agency_kind"].line == 5
+
+
+def test_missing_cells_reported_not_guessed(tmp_path):
+    cells = zero_report(2022)
+    del cells["t3.res_open.natural_person"]
+    write_dataset(tmp_path, REG, {2022: {"a1": cells}})
+    f = only(check(load(tmp_path)), "IN_missing_cell")
+    assert f.cells == ["t3.res_open.natural_person"]
+    assert "三、本年度办理结果（一）予以公开·自然人" in f.message
+
+
+def test_one_agency_bad_others_intact(tmp_path):
+    good(tmp_path)
+    append(tmp_path / "stats/2022.csv", "a1,t3,bogus,total,x\n")
+    ds = load(tmp_path)
+    assert ds.report("b2", 2022).value("t3.new.total") == 0
+    assert {f.agency_id for f in check(ds)} == {"a1"}
+
+
+def test_cli_exit_codes_and_json(tmp_path):
+    good(tmp_path, years=(2021, 2022))
+    ok = cli("--data", str(tmp_path))
+    assert ok.returncode == 0 and "错误 0 项" in ok.stdout
+    append(tmp_path / "stats/2022.csv", "b2,t4,cases,rev_total,7\n")
+    path = tmp_path / "stats/2022.csv"
+    path.write_text(path.read_text("utf-8").replace("b2,t4,cases,rev_total,0\n", ""), "utf-8")
+    bad = cli("--data", str(tmp_path), "--json")
+    assert bad.returncode == 1
+    findings = json.loads(bad.stdout)
+    assert set(findings[0]) >= {"agency_id", "year", "rule", "severity", "cells", "expected",
+                                "actual", "message"}
+    f = next(f for f in findings if f["rule"] == "R4_t4_rev_total")
+    assert (f["agency_id"], f["year"], f["expected"], f["actual"]) == ("b2", 2022, 0, 7)
+    assert cli("--data", str(tmp_path), "--agency", "a1").returncode == 0
+    assert cli("--data", str(tmp_path), "--year", "2021").returncode == 0
+    text = cli("--data", str(tmp_path)).stdout
+    assert "乙镇（b2） 2022 年度" in text and "R4_t4_rev_total" in text
+
+
+def test_cli_missing_registry_is_unreadable(tmp_path):
+    result = cli("--data", str(tmp_path / "nowhere"))
+    assert result.returncode == 2 and "agencies.csv" in result.stdout
