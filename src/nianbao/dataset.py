@@ -21,7 +21,8 @@ from nianbao.loading import (
     load_agencies,
     load_stats,
     load_texts,
-    missing_cell_findings,
+    missing_cell_finding,
+    required_refs,
 )
 from nianbao.model import Narrative, Report
 from nianbao.paths import DATA_DIR
@@ -61,6 +62,11 @@ class Dataset:
     @cached_property
     def row_index(self) -> dict[tuple[str, int], int]:
         return {(a, int(y)): i for i, (a, y) in enumerate(zip(self.keys.agency_id, self.keys.year))}
+
+    @cached_property
+    def key_list(self) -> list[tuple[str, int]]:
+        """(agency_id, year) of each matrix row."""
+        return list(self.row_index)
 
     @cached_property
     def prev_row(self) -> np.ndarray:
@@ -189,7 +195,6 @@ def load(
             for a in unknown
         ]
         cells = cells[cells["agency_id"].isin(agencies)]
-    findings += missing_cell_findings(cells)
     valid = cells[cells["valid"].astype(bool)]
     keys = (
         valid[["agency_id", "year"]].drop_duplicates().sort_values(["agency_id", "year"])
@@ -203,7 +208,8 @@ def load(
     )
     findings += problems
     refs = _all_refs()
-    values, blank, units = _matrix(valid, keys, refs)
+    values, blank, units, present = _matrix(valid, keys, refs)
+    findings += _missing_cells(present, keys, refs, valid)
     _fill_inputs(values, refs, keys, texts)
     derived = _derive_totals(values, blank, keys, refs)
     dataset = Dataset(data_dir, registry, cells, texts, findings, keys, refs, values, blank,
@@ -217,21 +223,43 @@ def _matrix(valid: pd.DataFrame, keys: pd.DataFrame, refs: list[str]):
     n, m = len(keys), len(refs)
     values = np.full((n, m), np.nan)
     blank = np.zeros((n, m), dtype=bool)
+    present = np.zeros((n, m), dtype=bool)
     if not len(valid):
-        return values, blank, {}
+        return values, blank, {}, present
     key_index = pd.MultiIndex.from_frame(keys[["agency_id", "year"]])
     rows = key_index.get_indexer(pd.MultiIndex.from_frame(valid[["agency_id", "year"]].astype(
         {"year": int})))
-    cols = pd.Categorical(valid["ref"], categories=refs).codes
+    ref_index = {r: i for i, r in enumerate(refs)}
+    ref_cat = valid["ref"].cat
+    cols = np.array([ref_index.get(c, -1) for c in ref_cat.categories])[ref_cat.codes.to_numpy()]
     values[rows, cols] = valid["value_num"].to_numpy(dtype=float)
     blank[rows, cols] = valid["blank"].to_numpy(dtype=bool)
+    present[rows, cols] = True
     with_unit = valid["unit"].to_numpy() != ""
     units = {
         (int(r), ref): u
         for r, ref, u in zip(rows[with_unit], valid["ref"].to_numpy()[with_unit],
                              valid["unit"].to_numpy()[with_unit])
     }
-    return values, blank, units
+    return values, blank, units, present
+
+
+def _missing_cells(present, keys, refs, valid) -> list[Finding]:
+    """One finding per agency-year that leaves out required (non-total) cells."""
+    index = {r: i for i, r in enumerate(refs)}
+    out = []
+    for fmt in all_formats():
+        rows = np.flatnonzero(keys.format.to_numpy() == fmt.id)
+        if not len(rows):
+            continue
+        required = required_refs(fmt)
+        cols = np.array([index[r] for r in required])
+        absent = ~present[np.ix_(rows, cols)]
+        for k in np.flatnonzero(absent.any(axis=1)):
+            agency, year = keys.agency_id.iat[rows[k]], int(keys.year.iat[rows[k]])
+            missing = [required[j] for j in np.flatnonzero(absent[k])]
+            out.append(missing_cell_finding(agency, year, missing, f"stats/{year}.csv"))
+    return out
 
 
 def _fill_inputs(values, refs, keys, texts) -> None:

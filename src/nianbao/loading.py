@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
+from pandas.api.types import union_categoricals
 
 from nianbao.formatspec import all_formats, format_for_year
 from nianbao.issues import Finding
@@ -52,13 +54,15 @@ def read_utf8(path: Path) -> tuple[str | None, Finding | None]:
         )
 
 
-def _read_csv(path: Path, columns: list[str]) -> tuple[pd.DataFrame | None, list[Finding]]:
+def _read_csv(
+    path: Path, columns: list[str], dtype=object
+) -> tuple[pd.DataFrame | None, list[Finding]]:
     import io
 
     text, problem = read_utf8(path)
     if problem:
         return None, [problem]
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
+    frame = pd.read_csv(io.StringIO(text), dtype=dtype, keep_default_na=False, na_filter=False)
     header = [c.strip() for c in frame.columns]
     if header[: len(columns)] != columns:
         return None, [
@@ -68,9 +72,21 @@ def _read_csv(path: Path, columns: list[str]) -> tuple[pd.DataFrame | None, list
             )
         ]
     frame.columns = header
-    frame = frame[columns].apply(lambda s: s.str.strip())
+    frame = frame[columns]
     frame["line"] = np.arange(len(frame)) + 2
     return frame, []
+
+
+def stripped_categorical(column: pd.Categorical) -> pd.Categorical:
+    """A categorical text column with its values stripped of surrounding white space.
+
+    Statistics files repeat a few ids millions of times: cleaning the distinct values only is
+    what keeps loading 10,000 agency-years fast.
+    """
+    codes, uniques = np.asarray(column.codes), column.categories
+    cleaned = [str(u).strip() for u in uniques]
+    final, categories = pd.factorize(np.array(cleaned, dtype=object), use_na_sentinel=False)
+    return pd.Categorical.from_codes(final[codes], categories=list(categories))
 
 
 def load_agencies(data_dir: Path) -> tuple[pd.DataFrame, list[Finding]]:
@@ -154,17 +170,25 @@ def load_stats(
             findings.append(Finding(rule="IN_year", severity="error", fatal=True, year=year,
                                     file=display_path(path), message=str(exc)))
             continue
-        frame, problems = _read_csv(path, STATS_COLUMNS)
+        frame, problems = _read_csv(path, STATS_COLUMNS, dtype="category")
         findings += problems
         if frame is None:
             continue
-        frame["year"] = year
-        frame["file"] = display_path(path)
+        frame["year"] = np.full(len(frame), year, dtype=np.int64)
+        frame["file"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8),
+                                                  categories=[display_path(path)])
         frames.append(frame)
     if not frames:
         return _empty_cells(), findings
-    cells = pd.concat(frames, ignore_index=True)
-    cells["ref"] = cells["table"] + "." + cells["row"] + "." + cells["col"]
+    cells = pd.DataFrame({
+        column: union_categoricals([_text_categories(f[column].array) for f in frames])
+        for column in (*STATS_COLUMNS, "file")
+    })
+    cells["line"] = np.concatenate([f["line"].to_numpy() for f in frames])
+    cells["year"] = np.concatenate([f["year"].to_numpy() for f in frames])
+    for column in ("agency_id", "table", "row", "col"):
+        cells[column] = stripped_categorical(cells[column].array)
+    cells["ref"] = _joined_ref(cells)
     cells["format"] = cells["year"].map({y: format_for_year(y).id for y in cells["year"].unique()})
     _parse_values(cells)
     findings += _check_ids(cells, registry)
@@ -180,18 +204,56 @@ def _empty_cells() -> pd.DataFrame:
                          "valid": bool})
 
 
+def _text_categories(column: pd.Categorical) -> pd.Categorical:
+    """The same categorical with its categories as plain text (files may differ in dtype)."""
+    categories = pd.Index([str(c) for c in column.categories], dtype=object)
+    return pd.Categorical.from_codes(np.asarray(column.codes), categories=categories)
+
+
+def _joined_ref(cells: pd.DataFrame) -> pd.Categorical:
+    """``table.row.col`` for every cell, built once per distinct combination."""
+    t, r, c = (cells[k].cat for k in ("table", "row", "col"))
+    combo = (t.codes.to_numpy(np.int64) * len(r.categories) + r.codes.to_numpy(np.int64)) * len(
+        c.categories
+    ) + c.codes.to_numpy(np.int64)
+    uniques, inverse = np.unique(combo, return_inverse=True)
+    nr, nc = len(r.categories), len(c.categories)
+    names = [
+        f"{t.categories[u // (nr * nc)]}.{r.categories[(u // nc) % nr]}.{c.categories[u % nc]}"
+        for u in uniques
+    ]
+    codes, categories = pd.factorize(np.array(names, dtype=object), use_na_sentinel=False)
+    return pd.Categorical.from_codes(codes[inverse], categories=list(categories))
+
+
+_SEPARATORS = re.compile(r"[,，\s]")
+_UNIT = re.compile(UNIT_SUFFIX)
+
+
+def _parse_one(raw: str, blank_tokens: set[str]) -> tuple[float, bool, str]:
+    """Number cleanup of the spec for one distinct value: (number, blank, unit)."""
+    text = raw.strip()
+    if text in blank_tokens:
+        return 0.0, True, ""
+    text = _SEPARATORS.sub("", text)
+    unit = _UNIT.search(text)
+    if unit:
+        text = text[: unit.start()]
+    try:
+        return float(text), False, unit.group(0) if unit else ""
+    except ValueError:
+        return float("nan"), False, unit.group(0) if unit else ""
+
+
 def _parse_values(cells: pd.DataFrame) -> None:
-    """Number cleanup of the spec: separators, spaces and trailing units go; blanks become 0."""
+    """Separators, spaces and trailing units go; blanks become 0 and are flagged."""
     blank_tokens = set(all_formats()[0].blank_tokens)
-    raw = cells["value"]
-    blank = raw.isin(blank_tokens)
-    cleaned = raw.str.replace(r"[,，\s]", "", regex=True)
-    unit = cleaned.str.extract(UNIT_SUFFIX, expand=False)
-    cleaned = cleaned.str.replace(UNIT_SUFFIX, "", regex=True)
-    number = pd.to_numeric(cleaned.where(~blank), errors="coerce")
-    cells["value_num"] = number.where(~blank, 0.0).astype(float)
-    cells["blank"] = blank
-    cells["unit"] = unit.fillna("")
+    raw = cells["value"].array
+    codes, uniques = np.asarray(raw.codes), raw.categories
+    parsed = [_parse_one(str(u), blank_tokens) for u in uniques]
+    cells["value_num"] = np.array([p[0] for p in parsed], dtype=float)[codes]
+    cells["blank"] = np.array([p[1] for p in parsed], dtype=bool)[codes]
+    cells["unit"] = np.array([p[2] for p in parsed], dtype=object)[codes]
 
 
 def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
@@ -199,16 +261,20 @@ def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
     findings = []
     valid_refs = _valid_refs_by_year(cells["year"].unique())
     known_agency = cells["agency_id"].isin(registry.index)
-    for (file, agency), grp in cells[~known_agency].groupby(["file", "agency_id"], sort=True):
+    for (file, agency), grp in cells[~known_agency].groupby(["file", "agency_id"], sort=True,
+                                                            observed=True):
         findings.append(Finding(
             rule="IN_unknown_agency", severity="error", file=file, line=int(grp.line.iloc[0]),
             agency_id=agency or None, year=int(grp.year.iloc[0]),
             message=f"单位标识“{agency}”不在单位名录 agencies.csv 中（共 {len(grp)} 行数据未使用）",
         ))
-    ok_ref = pd.Series(False, index=cells.index)
+    ok_ref = np.zeros(len(cells), dtype=bool)
+    ref_codes = cells["ref"].cat.codes.to_numpy()
+    year_values = cells["year"].to_numpy()
     for year, refs in valid_refs.items():
-        in_year = cells["year"] == year
-        ok_ref |= in_year & cells["ref"].isin(refs)
+        good = np.array([c in refs for c in cells["ref"].cat.categories], dtype=bool)
+        ok_ref |= (year_values == year) & good[ref_codes]
+    ok_ref = pd.Series(ok_ref, index=cells.index)
     other_refs = {f.id: set(f.cell_refs()) for f in all_formats()}
     for _, r in cells[known_agency & ~ok_ref].iterrows():
         fmt = format_for_year(r.year)
@@ -223,8 +289,11 @@ def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
             message=f"未知单元格“{r.table},{r.row},{r.col}”{hint}",
         ))
     usable = known_agency & ok_ref
-    dup = usable & cells.duplicated(["agency_id", "year", "ref"], keep=False)
-    for (agency, year, ref), grp in cells[dup].groupby(["agency_id", "year", "ref"], sort=True):
+    key = (cells["agency_id"].cat.codes.to_numpy(np.int64) * 10_000 + year_values) * len(
+        cells["ref"].cat.categories) + ref_codes
+    dup = usable & pd.Series(pd.Series(key).duplicated(keep=False).to_numpy(), index=cells.index)
+    for (agency, year, ref), grp in cells[dup].groupby(["agency_id", "year", "ref"], sort=True,
+                                                          observed=True):
         label = format_for_year(year).cell_label(ref)
         lines = "、".join(str(n) for n in grp.line)
         findings.append(Finding(
@@ -237,30 +306,26 @@ def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
     return findings
 
 
-def missing_cell_findings(cells: pd.DataFrame) -> list[Finding]:
-    """Required cells that an agency-year leaves out (totals may be left out: they are derived)."""
-    findings = []
-    valid = cells[cells["valid"].astype(bool)]
-    for (agency, year), grp in valid.groupby(["agency_id", "year"], sort=True):
-        fmt = format_for_year(year)
-        required = [r for r in fmt.cell_refs() if not OPTIONAL_CELL.match(r)]
-        present = set(grp["ref"])
-        if len(present) >= len(required) and present.issuperset(required):
-            continue
-        missing = [r for r in required if r not in present]
-        tables = sorted({m.split(".")[0] for m in missing})
-        findings.append(Finding(
-            rule="IN_missing_cell", severity="error", file=grp.file.iloc[0], agency_id=agency,
-            year=int(year), cells=missing, labels=[fmt.cell_label(m) for m in missing],
-            message=f"缺少 {len(missing)} 个单元格（涉及{'、'.join(tables)}），"
-                    f"如“{fmt.cell_label(missing[0])}”；空白单元格请保留该行并将值留空",
-        ))
-    return findings
+def missing_cell_finding(agency: str, year: int, missing: list[str], file: str) -> Finding:
+    """Required cells an agency-year leaves out (totals may be left out: they are derived)."""
+    fmt = format_for_year(year)
+    tables = sorted({m.split(".")[0] for m in missing})
+    return Finding(
+        rule="IN_missing_cell", severity="error", file=file, agency_id=agency, year=int(year),
+        cells=missing, labels=[fmt.cell_label(m) for m in missing],
+        message=f"缺少 {len(missing)} 个单元格（涉及{'、'.join(tables)}），"
+                f"如“{fmt.cell_label(missing[0])}”；空白单元格请保留该行并将值留空",
+    )
+
+
+def required_refs(fmt) -> list[str]:
+    return [r for r in fmt.cell_refs() if not OPTIONAL_CELL.match(r)]
 
 
 # ---------------------------------------------------------------- narrative text
 
 
+@cache
 def _section_titles(year: int) -> dict[str, str]:
     """Accepted heading → section id, with and without the numeral prefix."""
     fmt = format_for_year(year)
@@ -288,7 +353,9 @@ def parse_narrative(text: str, year: int, where: str) -> tuple[Narrative, list[F
             body = text[3 + end.end():]
             body_line = text[: 3 + end.end()].count("\n") + 1
             try:
-                loaded = yaml.load(block, Loader=yaml.CSafeLoader) or {}
+                loaded = _simple_front_matter(block)
+                if loaded is None:
+                    loaded = yaml.load(block, Loader=yaml.CSafeLoader) or {}
                 if not isinstance(loaded, dict):
                     raise yaml.YAMLError("front matter is not a mapping")
                 meta = loaded
@@ -332,6 +399,33 @@ def parse_narrative(text: str, year: int, where: str) -> tuple[Narrative, list[F
                      path=where), findings
 
 
+_SIMPLE_LINE = re.compile(r"([a-z_]+):[ \t]*(\d{4}-\d{2}-\d{2}|\d+(?:\.\d+)?)[ \t]*")
+
+
+def _simple_front_matter(block: str) -> dict | None:
+    """Fast path for the usual front matter (``key: date`` / ``key: number`` lines).
+
+    Returns None for anything else, which then goes to the YAML parser; both give the same
+    values for the lines this accepts.
+    """
+    out: dict = {}
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        m = _SIMPLE_LINE.fullmatch(line)
+        if m is None:
+            return None
+        key, value = m.groups()
+        if "-" in value:
+            try:
+                out[key] = dt.date.fromisoformat(value)
+            except ValueError:
+                return None
+        else:
+            out[key] = float(value) if "." in value else int(value)
+    return out
+
+
 def _check_meta(meta: dict, year: int, where: str) -> list[Finding]:
     findings = []
     published = meta.get("published")
@@ -361,21 +455,24 @@ def load_texts(
     findings: list[Finding] = []
     texts: dict[tuple[str, int], Narrative] = {}
     folder = Path(data_dir) / "text"
+    shown = display_path(folder)  # resolved once: per-file resolution costs more than reading
     wanted = set(keys)
     for agency, year in sorted(wanted):
         path = folder / str(year) / f"{agency}.md"
-        if not path.exists():
+        where = f"{shown}/{year}/{agency}.md"
+        try:
+            text, problem = read_utf8(path)
+        except FileNotFoundError:
             findings.append(Finding(
                 rule="IN_missing_text", severity="error", agency_id=agency, year=year,
-                file=display_path(path), message=f"缺少 {year} 年度报告正文文件",
+                file=where, message=f"缺少 {year} 年度报告正文文件",
             ))
             continue
-        text, problem = read_utf8(path)
         if problem:
-            problem.agency_id, problem.year = agency, year
+            problem.agency_id, problem.year, problem.file = agency, year, where
             findings.append(problem)
             continue
-        narrative, problems = parse_narrative(text, year, display_path(path))
+        narrative, problems = parse_narrative(text, year, where)
         for p in problems:
             p.agency_id, p.year = agency, year
         findings += problems

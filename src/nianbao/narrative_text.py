@@ -11,42 +11,68 @@ SELF_WORDS = {
     "街道": ("全街道", "本街道", "我街道", "街道社区两级"),
 }
 FOREIGN_WORDS = {"街道": SELF_WORDS["镇"] + SELF_WORDS["乡"], "乡镇": SELF_WORDS["街道"]}
-_NAME_END = re.compile(r"街道|镇|乡|局|委|办|区|县|市|所|中心")
-_SHINGLE = 3
 
 
-def _shingles(text: str) -> set[str]:
-    text = re.sub(r"\s+", "", text)
-    return {text[i : i + _SHINGLE] for i in range(max(len(text) - _SHINGLE + 1, 0))}
+_SENTENCE_END = re.compile(r"[。！？；!?;\n]+")
+_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+MIN_SENTENCE = 8
+
+
+def text_fingerprint(text: str) -> frozenset[str]:
+    """The distinct sentences of a text, numbers masked, so that a copy whose years and counts
+    were updated still matches; very short fragments (headings, 无。) are ignored."""
+    out = set()
+    for sentence in _SENTENCE_END.split(text):
+        sentence = _DIGITS.sub("#", "".join(sentence.split()))
+        if len(sentence) >= MIN_SENTENCE:
+            out.add(sentence)
+    return frozenset(out)
+
+
+def fingerprint_similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """Share of the sentences of ``a`` that also stand in ``b``, in [0, 1]."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a)
 
 
 def text_similarity(a: str, b: str) -> float:
-    """Share of character trigrams two texts have in common (Jaccard), in [0, 1]."""
-    sa, sb = _shingles(a), _shingles(b)
-    if not sa or not sb:
-        return 0.0
-    return len(sa & sb) / len(sa | sb)
+    """Share of the sentences of ``a`` repeated from ``b`` (numbers masked), in [0, 1]."""
+    return fingerprint_similarity(text_fingerprint(a), text_fingerprint(b))
 
 
-def other_agency_names(text: str, names: dict[str, set[str]], own_id: str) -> list[str]:
-    """Names of other registry agencies that the text mentions, in order of appearance.
+class NameIndex:
+    """Registry names indexed by their last character, to find them in text in linear time.
 
-    Candidate names end at a typical suffix (街道, 镇, 局 …); each is looked up in the registry,
-    which keeps this linear in the text however many agencies there are.
+    Each occurrence of a character that ends some name (道, 镇, 府 …) is a candidate end; only
+    the lengths of names with that ending are tried, so the cost does not grow with the
+    number of agencies.
     """
-    lengths = sorted({len(n) for n in names}, reverse=True)
-    hits: dict[str, None] = {}
-    for m in _NAME_END.finditer(text):
-        end = m.end()
-        for length in lengths:
-            candidate = text[max(end - length, 0) : end]
-            owners = names.get(candidate)
-            if owners and own_id not in owners:
-                hits[candidate] = None
-                break
-            if owners:
-                break
-    return list(hits)
+
+    def __init__(self, names: dict[str, set[str]]):
+        self.names = names
+        lengths: dict[str, set[int]] = {}
+        for name in names:
+            lengths.setdefault(name[-1], set()).add(len(name))
+        self.lengths = {ch: sorted(ls, reverse=True) for ch, ls in lengths.items()}
+        self.ends = re.compile("[" + re.escape("".join(sorted(lengths))) + "]") if lengths else None
+
+    def others_in(self, text: str, own_id: str) -> list[str]:
+        """Names of other agencies the text mentions, in order of appearance."""
+        if self.ends is None:
+            return []
+        hits: dict[str, None] = {}
+        for m in self.ends.finditer(text):
+            end = m.end()
+            for length in self.lengths[m.group(0)]:
+                if length > end:
+                    continue
+                owners = self.names.get(text[end - length : end])
+                if owners:
+                    if own_id not in owners:
+                        hits[text[end - length : end]] = None
+                    break
+        return list(hits)
 
 
 def kind_wording_hits(text: str, kind: str) -> list[str]:

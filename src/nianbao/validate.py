@@ -21,9 +21,14 @@ from nianbao.expr import compile_expr, refs_in
 from nianbao.formatspec import ReportFormat, Rule, all_formats, format_for_year
 from nianbao.issues import Finding
 from nianbao.loading import AGENCY_KINDS, NARRATIVE_SECTIONS
-from nianbao.narrative_text import kind_wording_hits, other_agency_names, text_similarity
+from nianbao.narrative_text import (
+    fingerprint_similarity,
+    kind_wording_hits,
+    NameIndex,
+    text_fingerprint,
+)
 
-TEXT_REUSE_THRESHOLD = 0.7
+TEXT_REUSE_THRESHOLD = 0.5  # share of this year's sentences repeated from last year
 LOCAL_DEADLINE = (1, 31)  # default month/day for 街道/乡镇 when data/deadlines.csv says nothing
 
 
@@ -83,7 +88,7 @@ def _formula_rule(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) 
 
 
 def _formula_finding(ds, fmt, rule, binding, compiled, values, result, k, row) -> Finding:
-    agency, year = ds.keys.agency_id.iat[row], int(ds.keys.year.iat[row])
+    agency, year = ds.key_list[row]
     labels = [_label(fmt, ref, year) for ref in compiled.refs]
     lhs = result.get("lhs")
     rhs = result.get("rhs")
@@ -148,7 +153,7 @@ def _text_rule(rule_id: str):
 
 def _finding(rule: Rule, ds: Dataset, row: int, message: str, **kw) -> Finding:
     return Finding(rule=rule.id, severity=rule.level, message=message,
-                   agency_id=ds.keys.agency_id.iat[row], year=int(ds.keys.year.iat[row]), **kw)
+                   agency_id=ds.key_list[row][0], year=ds.key_list[row][1], **kw)
 
 
 @_text_rule("R6_types")
@@ -213,7 +218,7 @@ def _sections(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> l
             out.append(_finding(rule, ds, int(rows[k]), cells=[table.id],
                                 labels=[name], message=f"缺少表格“{name}”（{section.heading}）"))
     for k in rows:
-        key = (ds.keys.agency_id.iat[k], int(ds.keys.year.iat[k]))
+        key = ds.key_list[k]
         narrative = ds.texts.get(key)
         if narrative is None:  # the missing file is reported by the loader
             continue
@@ -240,18 +245,18 @@ def _timeliness(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) ->
     wanted = {"R11_deadline_department": "department", "R11_deadline_government": "government",
               "R11_local_deadlines": "local"}[rule.id]
     local = _deadlines(ds.data_dir) if wanted == "local" else {}
+    kinds = ds.keys.agency_id.map(ds.agencies["kind"]).map(AGENCY_KINDS).to_numpy()
+    regions = ds.keys.agency_id.map(ds.agencies["region"]).to_numpy()
+    kind_names = ds.keys.agency_id.map(ds.agencies["kind"]).to_numpy()
     out = []
-    for k in rows:
-        agency, year = ds.keys.agency_id.iat[k], int(ds.keys.year.iat[k])
-        record = ds.agencies.loc[agency]
-        if AGENCY_KINDS.get(record.kind) != wanted:
-            continue
+    for k in rows[kinds[rows] == wanted]:
+        agency, year = ds.key_list[k]
         narrative = ds.texts.get((agency, year))
         published = narrative.published if narrative else None
         if published is None:
             continue
         month, day = {"department": (1, 31), "government": (3, 31)}.get(
-            wanted, local.get((record.region, record.kind), LOCAL_DEADLINE))
+            wanted, local.get((regions[k], kind_names[k]), LOCAL_DEADLINE))
         deadline = dt.date(year + 1, month, day)
         if published > deadline:
             out.append(_finding(
@@ -274,40 +279,47 @@ def _own_text(narrative) -> str:
 @_text_rule("R_text_reuse")
 def _text_reuse(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list[Finding]:
     out = []
-    for k in rows:
-        p = ds.prev_row[k]
-        if p < 0:
+    fingerprints: dict[int, object] = {}
+
+    def fingerprint(row: int):
+        if row not in fingerprints:
+            text = ds.texts.get(ds.key_list[row])
+            fingerprints[row] = text_fingerprint(_own_text(text)) if text else None
+        return fingerprints[row]
+
+    for k in rows[ds.prev_row[rows] >= 0]:
+        now, before = fingerprint(int(k)), fingerprint(int(ds.prev_row[k]))
+        if now is None or before is None:
             continue
-        now = ds.texts.get((ds.keys.agency_id.iat[k], int(ds.keys.year.iat[k])))
-        before = ds.texts.get((ds.keys.agency_id.iat[p], int(ds.keys.year.iat[p])))
-        if not now or not before:
-            continue
-        score = text_similarity(_own_text(now), _own_text(before))
+        score = fingerprint_similarity(now, before)
         if score >= TEXT_REUSE_THRESHOLD:
+            path = ds.texts[ds.key_list[k]].path
             out.append(_finding(
                 rule, ds, int(k), cells=["s1", "s5"], labels=["一、总体情况", "五、存在的主要问题及改进情况"],
-                expected=f"< {TEXT_REUSE_THRESHOLD:.0%}", actual=f"{score:.0%}", file=now.path,
-                message=f"“总体情况”和“存在的主要问题及改进情况”与上一年度报告的相似度为 {score:.0%}，"
-                        "疑似照搬上年内容",
+                expected=f"< {TEXT_REUSE_THRESHOLD:.0%}", actual=f"{score:.0%}", file=path,
+                message=f"“总体情况”和“存在的主要问题及改进情况”中有 {score:.0%} 的句子与上一年度报告相同"
+                        "（数字不计），疑似照搬上年内容",
             ))
     return out
 
 
 @_text_rule("R_other_agency_name")
 def _other_agency(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list[Finding]:
-    names = {}
-    for agency_id, rec in ds.agencies.iterrows():
-        for name in {rec["short_name"], rec["name"]}:
+    names: dict[str, set[str]] = {}
+    for agency_id, short, full in zip(ds.agencies.index, ds.agencies["short_name"],
+                                      ds.agencies["name"]):
+        for name in {short, full}:
             if name:
                 names.setdefault(name, set()).add(agency_id)
+    index = NameIndex(names)
     out = []
     for k in rows:
-        agency = ds.keys.agency_id.iat[k]
-        narrative = ds.texts.get((agency, int(ds.keys.year.iat[k])))
+        agency = ds.key_list[k][0]
+        narrative = ds.texts.get(ds.key_list[k])
         if not narrative:
             continue
         text = "\n".join(narrative.sections.values())
-        hits = other_agency_names(text, names, agency)
+        hits = index.others_in(text, agency)
         if hits:
             out.append(_finding(
                 rule, ds, int(k), cells=list(NARRATIVE_SECTIONS), actual="、".join(hits),
@@ -320,12 +332,13 @@ def _other_agency(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) 
 @_text_rule("R_kind_wording")
 def _kind_wording(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list[Finding]:
     out = []
+    kinds = ds.agencies["kind"].to_dict()
     for k in rows:
-        agency = ds.keys.agency_id.iat[k]
-        narrative = ds.texts.get((agency, int(ds.keys.year.iat[k])))
+        agency = ds.key_list[k][0]
+        narrative = ds.texts.get(ds.key_list[k])
         if not narrative:
             continue
-        kind = ds.agencies.loc[agency, "kind"]
+        kind = kinds[agency]
         hits = kind_wording_hits("\n".join(narrative.sections.values()), kind)
         if hits:
             out.append(_finding(

@@ -1,0 +1,302 @@
+"""HTML → A4 PDF with one long-lived system Chromium, usable from scripts and Jupyter kernels.
+
+nbconvert's own WebPDFExporter cannot launch the Debian ``chromium`` (it needs a browser
+downloaded by ``playwright install``) and prints US Letter; this module drives
+``/usr/bin/chromium`` through playwright, honours ``@page`` sizes and keeps the browser open
+across reports (a new page per report).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import queue
+import shutil
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from traitlets import default
+
+from nianbao.render.html import NianbaoHTMLExporter
+from nianbao.render.truetype import SANS_FAMILY, SERIF_FAMILY, ensure_truetype_fonts
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright, Route
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
+
+#: URL schemes a report may load; everything else is blocked and recorded.
+ALLOWED_SCHEMES = ("data:", "about:", "blob:")
+
+_FONT_OVERRIDE = (
+    '<style type="text/css" id="nianbao-pdf-fonts">:root{'
+    f'--nb-serif:"{SERIF_FAMILY}","Noto Serif CJK SC",serif;'
+    f'--nb-sans:"{SANS_FAMILY}","Noto Sans CJK SC",sans-serif;'
+    "}</style>"
+)
+
+
+class ChromiumNotFoundError(RuntimeError):
+    """No Chromium executable to print with."""
+
+
+class PDFRenderError(RuntimeError):
+    """Chromium failed to turn a page into a PDF."""
+
+
+def find_chromium() -> str:
+    """Path of the Chromium to use: ``$NIANBAO_CHROMIUM``, ``chromium`` on PATH, or Debian's."""
+    candidates = [os.environ.get("NIANBAO_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"]
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    raise ChromiumNotFoundError(
+        "Chromium not found: install the Debian package 'chromium' "
+        "(apt-get install -y --no-install-recommends chromium fonts-noto-cjk), "
+        "or set NIANBAO_CHROMIUM to a Chromium executable"
+    )
+
+
+def _with_font_override(html: str) -> str:
+    """Insert the CSS that prefers the embeddable TrueType faces, just before ``</head>``."""
+    lower = html.lower()
+    at = lower.find("</head>")
+    if at < 0:
+        return _FONT_OVERRIDE + html
+    return html[:at] + _FONT_OVERRIDE + html[at:]
+
+
+class _Worker:
+    """A daemon thread running submitted calls in order (it must outlive atexit handlers)."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        future: Future[T] = Future()
+        self._jobs.put((future, fn, args))
+        return future
+
+    def stop(self, timeout: float | None = None) -> None:
+        self._jobs.put(None)
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            future, fn, args = job
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(*args))
+                except BaseException as exc:
+                    future.set_exception(exc)
+
+
+class ChromiumBrowser:
+    """One headless Chromium owned by a private worker thread; safe to call from any thread.
+
+    playwright's sync API refuses to run where an asyncio loop is running (every Jupyter
+    kernel) and must stay on the thread that started it, so all browser work happens on one
+    dedicated thread and callers wait for its result.
+    """
+
+    def __init__(
+        self,
+        executable_path: str | None = None,
+        *,
+        embed_fonts: bool = True,
+        timeout: float = 60.0,
+    ) -> None:
+        """Launch Chromium now.
+
+        ``embed_fonts`` makes PDFs use TrueType copies of Noto CJK SC (built once, see
+        ``nianbao.render.truetype``) so that the fonts are embedded and the text searchable.
+        ``timeout`` bounds each page load and print, in seconds.
+        """
+        self.executable_path = executable_path or find_chromium()
+        if not (os.path.isfile(self.executable_path) and os.access(self.executable_path, os.X_OK)):
+            raise ChromiumNotFoundError(
+                f"{self.executable_path} is not an executable Chromium: install the Debian "
+                "package 'chromium' or set NIANBAO_CHROMIUM"
+            )
+        self.timeout = timeout
+        self.fontconfig_file = str(ensure_truetype_fonts()) if embed_fonts else None
+        #: Every URL a page tried to load and was refused (the report must load nothing).
+        self.blocked_requests: list[str] = []
+        self._pid = os.getpid()
+        self._closed = False
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._worker = _Worker("nianbao-chromium")
+        try:
+            self._call(self._launch)
+        except BaseException:
+            self._closed = True
+            self._worker.submit(self._shutdown)
+            self._worker.stop()
+            raise
+
+    # -- public API -------------------------------------------------------------------------
+
+    def html_to_pdf(self, html: str) -> bytes:
+        """Print one HTML document to PDF bytes (paper size from its CSS ``@page``)."""
+        return self._call(self._print, html)
+
+    def run(self, fn: Callable[[Browser], T]) -> T:
+        """Run ``fn(browser)`` on the browser's thread, e.g. to take a screenshot."""
+        return self._call(lambda: fn(self._ensure_browser()))
+
+    def close(self) -> None:
+        """Close Chromium and stop the worker thread; further calls raise."""
+        if self._closed:
+            return
+        self._closed = True
+        if os.getpid() == self._pid:
+            try:
+                self._worker.submit(self._shutdown).result(timeout=self.timeout)
+            finally:
+                self._worker.stop(timeout=self.timeout)
+
+    def __enter__(self) -> ChromiumBrowser:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- worker-thread side -----------------------------------------------------------------
+
+    def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._closed:
+            raise RuntimeError("ChromiumBrowser is closed")
+        if os.getpid() != self._pid:
+            raise RuntimeError("ChromiumBrowser cannot be used in a forked process; make a new one")
+        return self._worker.submit(fn, *args).result()
+
+    def _launch(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        env = dict(os.environ)
+        if self.fontconfig_file:
+            env["FONTCONFIG_FILE"] = self.fontconfig_file
+        if self._playwright is None:
+            self._playwright = sync_playwright().start()
+        try:
+            self._browser = self._playwright.chromium.launch(
+                executable_path=self.executable_path,
+                args=list(CHROMIUM_ARGS),
+                env=env,
+                headless=True,
+                timeout=self.timeout * 1000,
+            )
+        except Exception as exc:
+            raise ChromiumNotFoundError(
+                f"could not start {self.executable_path}: {exc}. On Debian install the "
+                "package 'chromium' (apt-get install -y --no-install-recommends chromium)"
+            ) from exc
+
+    def _ensure_browser(self) -> Browser:
+        if self._browser is None or not self._browser.is_connected():
+            log.warning("Chromium is not running; starting it again")
+            self._launch()
+        assert self._browser is not None
+        return self._browser
+
+    def _print(self, html: str) -> bytes:
+        browser = self._ensure_browser()
+        if self.fontconfig_file:
+            html = _with_font_override(html)
+        page = browser.new_page()
+        page.set_default_timeout(self.timeout * 1000)
+        blocked: list[str] = []
+
+        def refuse(route: Route) -> None:
+            url = route.request.url
+            if url.startswith(ALLOWED_SCHEMES):
+                route.continue_()
+            else:
+                blocked.append(url)
+                route.abort("blockedbyclient")
+
+        try:
+            page.route("**/*", refuse)
+            page.set_content(html, wait_until="load", timeout=self.timeout * 1000)
+            page.evaluate("document.fonts.ready.then(() => true)")
+            pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+        except Exception as exc:
+            raise PDFRenderError(f"Chromium could not print the report: {exc}") from exc
+        finally:
+            page.close()
+        if blocked:
+            log.warning("blocked %d request(s) from a report: %s", len(blocked), blocked[:5])
+            self.blocked_requests.extend(blocked)
+        return pdf
+
+    def _shutdown(self) -> None:
+        try:
+            if self._browser is not None and self._browser.is_connected():
+                self._browser.close()
+        except Exception as exc:  # the browser may already be gone; stop the driver anyway
+            log.warning("closing Chromium failed: %s", exc)
+        finally:
+            self._browser = None
+            if self._playwright is not None:
+                self._playwright.stop()
+                self._playwright = None
+
+
+_shared: ChromiumBrowser | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_browser() -> ChromiumBrowser:
+    """The process-wide browser used by the exporter: created on first use, closed at exit."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared._closed or _shared._pid != os.getpid():
+            _shared = ChromiumBrowser()
+            atexit.register(_shared.close)
+        return _shared
+
+
+class ChromiumPDFExporter(NianbaoHTMLExporter):
+    """nbconvert exporter ``nianbao_pdf``: the suite's HTML printed to A4 by system Chromium."""
+
+    export_from_notebook = "nianbao report (PDF)"
+    output_mimetype = "application/pdf"
+
+    @default("file_extension")
+    def _file_extension_default(self) -> str:
+        return ".pdf"
+
+    @default("template_extension")
+    def _template_extension_default(self) -> str:
+        return ".html.j2"
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        html, resources = super().from_notebook_node(nb, resources, **kw)
+        pdf = shared_browser().html_to_pdf(html)
+        resources["output_extension"] = ".pdf"
+        return pdf, resources
+
+
+def export_pdf(nb, browser: ChromiumBrowser | None = None) -> bytes:
+    """Render an executed notebook straight to PDF bytes (shared browser unless one is given)."""
+    from nianbao.render.html import export_html
+
+    return (browser or shared_browser()).html_to_pdf(export_html(nb))
