@@ -163,7 +163,7 @@ def results_by_category(source: ChartSource) -> Figure:
         ax.bar_label(bars, labels=[_bar_label(n, answered) for n in counts], padding=3)
         ax.set_xlabel(COUNT_AXIS_LABEL)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlim(0, max(counts) * 1.25)
+        ax.set_xlim(0, max(counts) * 1.5)  # room for the "N件（x%）" labels
         ax.tick_params(axis="y", length=0)
     return fig
 

@@ -146,7 +146,8 @@ class ReportDocument:
         for caption, fig in figures:
             data = base64.b64encode(charts.figure_png(fig)).decode("ascii")
             out.append(
-                f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}"/>'
+                f'<figure class="chart"><img alt="{html.escape(caption)}" '
+                f'style="width:100%;height:auto" src="data:image/png;base64,{data}"/>'
                 f"<figcaption>{html.escape(caption)}</figcaption></figure>"
             )
         out.append("</div>")
@@ -226,7 +227,7 @@ def validation_html(report: Report, findings: list[Finding]) -> str:
         '<section class="validation"><h2>数据校验</h2>'
         f"<p>本报告共核查 {len(rows)} 项规则：错误 {counts['错误']} 项，警告 {counts['警告']} 项，"
         f"通过 {counts['通过']} 项。</p>"
-        '<table class="official validation-table"><thead><tr><th>规则</th><th>结果</th>'
+        '<table class="review-table"><thead><tr><th>规则</th><th>结果</th>'
         f"<th>说明及涉及单元格</th></tr></thead><tbody>{body}</tbody></table></section>"
     )
 
