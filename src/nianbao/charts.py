@@ -8,7 +8,6 @@ notebook has selected. Category names and counts come from the format file and
 
 from __future__ import annotations
 
-import io
 import re
 import warnings
 from collections.abc import Sequence
@@ -23,7 +22,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from nianbao.formatspec import ReportFormat
+from nianbao.numbers import fmt_pct
 from nianbao.quantities import derived_quantity
+from nianbao.render.fonts import figure_to_png_bytes
 
 FONT_FAMILY = "Noto Sans CJK SC"
 _FALLBACK_FAMILIES = ["Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei", "sans-serif"]
@@ -130,9 +131,8 @@ def _common_prefix(paths: list[list[str]]) -> list[str]:
 
 
 def _bar_label(count: int, answered: float) -> str:
-    if answered > 0:
-        return f"{count}件（{100 * count / answered:.1f}%）"
-    return f"{count}件"
+    share = fmt_pct(count, answered)  # the narrative's rounding, so chart and text agree
+    return f"{count}件（{share}）" if share else f"{count}件"
 
 
 def _draw_empty(fig: Figure, text: str) -> None:
@@ -236,10 +236,9 @@ def figure_png(fig: Figure, *, dpi: int = PNG_DPI, close: bool = True) -> bytes:
     With ``close`` a figure made through pyplot is released from it afterwards (figures built
     here are registered nowhere and need no closing), so batch runs do not accumulate figures.
     """
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    data = figure_to_png_bytes(fig, dpi=dpi)
     if close and fig.canvas.manager is not None:
         import matplotlib.pyplot as plt  # only pyplot-made figures need pyplot to let go
 
         plt.close(fig)
-    return buffer.getvalue()
+    return data

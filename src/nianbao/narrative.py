@@ -22,11 +22,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from nianbao import narrative_phrases as P
+from nianbao.numbers import fmt_count, fmt_money, fmt_pct, integral, to_decimal
 
 if TYPE_CHECKING:
     from nianbao.formatspec import Column, ReportFormat, Row, Table
@@ -46,92 +45,10 @@ __all__ = [
 ]
 
 FEE_META_KEYS = ("fee_notices_issued", "fee_notices_amount_yuan", "fee_collected_yuan")
-GROUPING_FROM = 10000  # counts and amounts from this value on get thousands separators
-FLOAT_PLACES = Decimal("0.000001")  # floats are read to 6 places: 1 分 when the unit is 万元
 CATCH_ALL_LABEL = "其他"  # a sub-row with this label explains nothing, so it is never named
 
 _NUMBERING = re.compile(r"^(?:（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+\.)")
 _TRAILING_NOTE = re.compile(r"（[^（）]*）$")
-
-
-# --- Numbers ----------------------------------------------------------------------------------
-
-
-def _integral(value: float | int | Decimal) -> int:
-    """An integer count; a fractional count is a data error, not something to round away."""
-    if isinstance(value, int):
-        return value
-    number = Decimal(str(value))
-    if number != number.to_integral_value():
-        raise ValueError(f"计数应为整数，实际为 {value}")
-    return int(number)
-
-
-def _group(number: Decimal | int) -> str:
-    """Plain digits, with thousands separators only from five integer digits on."""
-    number = Decimal(number)
-    return format(number, ",f" if abs(number) >= GROUPING_FROM else "f")
-
-
-def fmt_count(n: float | int | Decimal) -> str:
-    """A count as prose digits: "805", "13,810"."""
-    return _group(_integral(n))
-
-
-def _round_half_up(x: Fraction) -> int:
-    return int((x + Fraction(1, 2)).__floor__())
-
-
-def fmt_pct(part: float | int, whole: float | int) -> str | None:
-    """``part`` as a share of ``whole`` with one decimal ("33.3%"); None when ``whole`` is 0.
-
-    Works on the exact ratio of the two integers so the shown figure is the one a reader
-    recomputes from the table.
-    """
-    part, whole = _integral(part), _integral(whole)
-    if part < 0 or whole < 0:
-        raise ValueError(f"百分比的分子和分母不能为负：{part}/{whole}")
-    if whole == 0:
-        return None
-    exact = Fraction(100 * part, whole)
-    if 0 < exact < Fraction(1, 20):
-        return P.PCT_BELOW_RESOLUTION
-    tenths = _round_half_up(exact * 10)
-    return f"{tenths // 10}.{tenths % 10}%"
-
-
-def _to_decimal(value: float | int | str | Decimal) -> Decimal:
-    """An amount as a Decimal without binary-float artefacts (0.30000000000000004 → 0.3).
-
-    Decimals and strings keep the precision they were given; floats are read to 6 places and
-    lose trailing zeros, since a float cannot carry the precision it was written with.
-    """
-    if isinstance(value, bool):
-        raise ValueError(f"金额不是数字：{value!r}")
-    if isinstance(value, Decimal | int):
-        return Decimal(value)
-    if isinstance(value, float):
-        number = Decimal(repr(value))
-        if number.as_tuple().exponent < FLOAT_PLACES.as_tuple().exponent:
-            number = number.quantize(FLOAT_PLACES, rounding=ROUND_HALF_UP)
-        return number.normalize()
-    try:
-        return Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"金额不是数字：{value!r}") from None
-
-
-def fmt_money(amount: float | int | str | Decimal, unit: str = "元") -> str:
-    """An amount with its unit: 元 as an integer or with two decimals ("1500元", "12.50元");
-    any other unit (万元) with the precision given ("0.3万元")."""
-    number = _to_decimal(amount)
-    if unit == "元":
-        number = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        if number == number.to_integral_value():
-            number = number.quantize(Decimal(1))
-    elif number == number.to_integral_value():
-        number = number.quantize(Decimal(1))
-    return f"{_group(number)}{unit}"
 
 
 # --- Shared helpers ---------------------------------------------------------------------------
@@ -139,11 +56,11 @@ def fmt_money(amount: float | int | str | Decimal, unit: str = "元") -> str:
 
 def _q(report: Report, name: str) -> int:
     """A derived quantity of the format as an integer count."""
-    return _integral(round(report.derived(name)))
+    return integral(round(report.derived(name)))
 
 
 def _cell(report: Report, ref: str) -> int:
-    return _integral(report.count(ref))
+    return integral(report.count(ref))
 
 
 def _bare(label: str) -> str:
@@ -291,7 +208,7 @@ def _fee_amount_sentence(report: Report, table: Table) -> str:
     out = []
     for row in table.data_rows:
         ref = f"{table.id}.{row.id}.{column.id}"
-        amount = _to_decimal(report.value(ref))
+        amount = to_decimal(report.value(ref))
         if amount == 0:
             out.append(P.FEE_NONE.format(label=row.label))
         else:
@@ -308,7 +225,7 @@ def _procurement_sentence(report: Report, table: Table) -> str:
     for row in table.data_rows:
         items = _cell(report, f"{table.id}.{row.id}.procurement_items")
         ref = f"{table.id}.{row.id}.{column.id}"
-        amount = _to_decimal(report.value(ref))
+        amount = to_decimal(report.value(ref))
         if items == 0 and amount == 0:
             out.append(P.PROCUREMENT_NONE.format(label=row.label))
         else:
@@ -664,9 +581,9 @@ def fee_sentence(report: Report) -> str | None:
             f"{report.agency.name}（{report.agency.agency_id}）{report.year}年度报告的正文"
             f"前置信息缺少 {'、'.join(missing)}：F2021 报告须在第六部分说明信息处理费收取情况"
         )
-    notices = _integral(_to_decimal(meta["fee_notices_issued"]))
-    amount = _to_decimal(meta["fee_notices_amount_yuan"])
-    collected = _to_decimal(meta["fee_collected_yuan"])
+    notices = integral(to_decimal(meta["fee_notices_issued"]))
+    amount = to_decimal(meta["fee_notices_amount_yuan"])
+    collected = to_decimal(meta["fee_collected_yuan"])
     if notices == 0 and amount == 0 and collected == 0:
         return P.FEE_NOTHING
     template = P.FEE_NOTICES_ONE if notices == 1 else P.FEE_NOTICES_MANY

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 from typing import Protocol
 
 from nianbao.formatspec import Column, ReportFormat, Row, Table
+from nianbao.numbers import format_number
 
 # Defaults for places where the suite's report template (which styles ``table.official``) is
 # absent, e.g. JupyterLab. Scoped under the wrapper class that ``OfficialTable`` emits, so the
@@ -50,8 +50,6 @@ TABLE_CSS = """\
 # Decimal places kept when printing a float: enough for any amount a report states (万元 to the
 # 元 needs four), few enough to hide binary noise from sums of decimals. The narrative prints
 # float amounts with the same precision and rounding, so table and prose cannot differ.
-_FLOAT_PLACES = Decimal("0.000001")
-_FLOAT_EXPONENT = _FLOAT_PLACES.as_tuple().exponent
 
 
 class TableSource(Protocol):
@@ -64,26 +62,6 @@ class TableSource(Protocol):
 
 
 # --- numbers -------------------------------------------------------------------------------
-
-
-def format_number(value: float | int | Decimal) -> str:
-    """A cell value as printed: integers without ".0", decimals as given, never in exponent form.
-
-    A float is read through its shortest representation and rounded half-up to six places, so
-    a total of decimals such as 0.1 + 0.2 prints as 0.3, not as its binary approximation.
-    """
-    if isinstance(value, bool):
-        raise TypeError("a cell value must be a number, not a bool")
-    if isinstance(value, int):
-        return str(value)
-    number = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    if not number.is_finite():
-        raise ValueError(f"cannot print a non-finite cell value: {value!r}")
-    if not isinstance(value, Decimal) and number.as_tuple().exponent < _FLOAT_EXPONENT:
-        number = number.quantize(_FLOAT_PLACES, rounding=ROUND_HALF_UP)
-    if number == 0:
-        return "0"
-    return format(number.normalize(), "f")
 
 
 def cell_text(source: TableSource, table: Table, row: Row, column: Column) -> str:
