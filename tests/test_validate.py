@@ -304,6 +304,13 @@ def test_text_rules(tmp_path):
     assert all(f.severity == "warning" for f in findings)
 
 
+def test_f2021_overview_topics(tmp_path):
+    text = default_text("a1", 2022).replace("政府信息公开平台建设", "网站")
+    _, findings = run(tmp_path, {2022: {"a1": zero_report(2022)}}, texts={("a1", 2022): text})
+    (f,) = findings
+    assert (f.rule, f.severity, f.actual) == ("R_s1_topics", "warning", "政府信息公开平台建设")
+
+
 def test_consistent_chain_has_no_finding(tmp_path):
     years = [2019, 2020, 2021, 2022]
     stats = {y: {"a1": zero_report(y), "b2": zero_report(y)} for y in years}

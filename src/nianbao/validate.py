@@ -349,6 +349,24 @@ def _kind_wording(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) 
     return out
 
 
+@_text_rule("R_s1_topics")
+def _s1_topics(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list[Finding]:
+    topics = fmt.section("s1").expected_topics
+    heading = fmt.section("s1").heading
+    out = []
+    for k in rows:
+        narrative = ds.texts.get(ds.key_list[k])
+        text = narrative.sections.get("s1", "") if narrative else ""
+        missing = [t for t in topics if t not in text]
+        if narrative and text and missing:
+            out.append(_finding(
+                rule, ds, int(k), cells=["s1"], labels=[heading], file=narrative.path,
+                expected="、".join(topics), actual="、".join(missing),
+                message=f"“{heading}”未涉及{'、'.join(missing)}（应涵盖{'、'.join(topics)}五个方面）",
+            ))
+    return out
+
+
 def rule_instances(fmt: ReportFormat) -> list[tuple[Rule, dict, list[str]]]:
     """Every checked rule instance with the cells it names (for a report's 数据校验 section)."""
     out = []
