@@ -33,7 +33,7 @@ def best_of(n: int, fn):
 def baseline_formula_checks(ds) -> int:
     """Every formula rule instance evaluated per agency-year with Python scalars."""
     failures = 0
-    for row, (agency, year) in enumerate(ds.key_list):
+    for row, (_agency, year) in enumerate(ds.key_list):
         fmt = format_for_year(year)
         values = {ref: ds.values[row, i] for ref, i in ds.ref_index.items()}
         prev = ds.prev_row[row]

@@ -80,7 +80,7 @@ def default_text(agency: str, year: int, published: str | None = None) -> str:
         topics = ("主动公开", "依申请公开", "政府信息管理", "政府信息公开平台建设", "监督保障")
         s1 += "".join(
             f"\n\n### （{n}）{t}\n\n{t}方面，{YEARLY[(year + i) % len(YEARLY)][0]}"
-            for i, (n, t) in enumerate(zip("一二三四五", topics))
+            for i, (n, t) in enumerate(zip("一二三四五", topics, strict=True))
         )
     return TEXT.format(published=published or f"{year + 1}-01-20", extra=extra, s1=s1, s5=s5)
 

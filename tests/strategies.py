@@ -38,7 +38,7 @@ def consistent_report(draw, year: int, carry_in: dict[str, int] | None = None) -
         cells[f"t3.{row.id}.total"] = sum(cells[f"t3.{row.id}.{c}"] for c in APPLICANT_COLS)
     for group in ("rev", "lit_direct", "lit_after_rev"):
         parts = [draw(small) for _ in range(4)]
-        for name, v in zip(("upheld", "corrected", "other", "pending"), parts):
+        for name, v in zip(("upheld", "corrected", "other", "pending"), parts, strict=True):
             cells[f"t4.cases.{group}_{name}"] = v
         cells[f"t4.cases.{group}_total"] = sum(parts)
     for table in fmt.tables:

@@ -257,7 +257,8 @@ def test_missing_table_and_section(tmp_path):
     _, findings = run(tmp_path, {2021: {"a1": cells}}, texts={("a1", 2021): text})
     r12 = [f for f in findings if f.rule == "R12_sections_present"]
     assert {f.labels[0] for f in r12} == {
-        "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"}
+        "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况",
+        "六、其他需要报告的事项"}
     assert all(f.severity == "error" for f in r12)
 
 

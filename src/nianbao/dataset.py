@@ -61,7 +61,8 @@ class Dataset:
 
     @cached_property
     def row_index(self) -> dict[tuple[str, int], int]:
-        return {(a, int(y)): i for i, (a, y) in enumerate(zip(self.keys.agency_id, self.keys.year))}
+        pairs = zip(self.keys.agency_id, self.keys.year, strict=True)
+        return {(a, int(y)): i for i, (a, y) in enumerate(pairs)}
 
     @cached_property
     def key_list(self) -> list[tuple[str, int]]:
@@ -73,7 +74,7 @@ class Dataset:
         """For each agency-year, the row of the same agency's previous year (-1 when absent)."""
         index = self.row_index
         return np.array(
-            [index.get((a, int(y) - 1), -1) for a, y in zip(self.keys.agency_id, self.keys.year)],
+            [index.get((a, y - 1), -1) for a, y in self.key_list],
             dtype=np.int64,
         )
 
@@ -111,8 +112,8 @@ class Dataset:
         refs = fmt.cell_refs()
         cols = [self.ref_index[r] for r in refs]
         row = self.values[i, cols]
-        values = {r: float(v) for r, v in zip(refs, row) if not np.isnan(v)}
-        blank = frozenset(r for r, c in zip(refs, cols) if self.blank[i, c])
+        values = {r: float(v) for r, v in zip(refs, row, strict=True) if not np.isnan(v)}
+        blank = frozenset(r for r, c in zip(refs, cols, strict=True) if self.blank[i, c])
         units = {r: u for (k, r), u in self.units.items() if k == i}
         prev = None
         if with_prev and (agency_id, int(year) - 1) in self.row_index:
@@ -203,7 +204,7 @@ def load(
     keys["year"] = keys["year"].astype(int)
     keys["format"] = keys["year"].map(lambda y: format_for_year(y).id)
     texts, problems = load_texts(
-        data_dir, list(zip(keys.agency_id, keys.year)), registry,
+        data_dir, list(zip(keys.agency_id, keys.year, strict=True)), registry,
         wanted_years, agencies=set(agencies) if agencies else None,
     )
     findings += problems
@@ -239,7 +240,7 @@ def _matrix(valid: pd.DataFrame, keys: pd.DataFrame, refs: list[str]):
     units = {
         (int(r), ref): u
         for r, ref, u in zip(rows[with_unit], valid["ref"].to_numpy()[with_unit],
-                             valid["unit"].to_numpy()[with_unit])
+                             valid["unit"].to_numpy()[with_unit], strict=True)
     }
     return values, blank, units, present
 
@@ -265,7 +266,7 @@ def _missing_cells(present, keys, refs, valid) -> list[Finding]:
 def _fill_inputs(values, refs, keys, texts) -> None:
     """Section-六 fee figures from the front matter become matrix columns like any cell."""
     index = {r: i for i, r in enumerate(refs)}
-    for k, key in enumerate(zip(keys.agency_id, keys.year.astype(int))):
+    for k, key in enumerate(zip(keys.agency_id, keys.year.astype(int), strict=True)):
         meta = texts[key].meta if key in texts else {}
         for ref in INPUT_REFS:
             value = meta.get(ref[3:])

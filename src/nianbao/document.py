@@ -220,7 +220,8 @@ def validation_html(report: Report, findings: list[Finding]) -> str:
     counts = {k: sum(1 for r in rows if r[3] == k) for k in ("错误", "警告", "通过")}
     body = "".join(
         f'<tr class="result-{_css(res)}"><td class="label">{html.escape(title)}'
-        f'<br/><code>{html.escape(rid)}</code></td><td>{res}</td><td class="label">{detail}</td></tr>'
+        f"<br/><code>{html.escape(rid)}</code></td><td>{res}</td>"
+        f'<td class="label">{detail}</td></tr>'
         for _, rid, title, res, detail in rows
     )
     return (

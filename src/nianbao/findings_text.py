@@ -28,7 +28,8 @@ def findings_to_text(findings: list[Finding], names: dict[str, str] | None = Non
         lines.append(f"== {title}")
         for f in group:
             where = f"  [{f.where()}]" if f.file else ""
-            lines.append(f"  {SEVERITY_ZH.get(f.severity, f.severity)}  {f.rule}  {f.message}{where}")
+            severity = SEVERITY_ZH.get(f.severity, f.severity)
+            lines.append(f"  {severity}  {f.rule}  {f.message}{where}")
     counts = Counter(f.severity for f in findings)
     years = {(f.agency_id, f.year) for f in findings if f.agency_id}
     lines.append("")

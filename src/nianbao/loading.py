@@ -33,7 +33,9 @@ UNIT_SUFFIX = r"(万元|元|件|项)$"
 FEE_KEYS = ("fee_notices_issued", "fee_notices_amount_yuan", "fee_collected_yuan")
 NARRATIVE_SECTIONS = ("s1", "s5", "s6")
 # Total cells may be left out of the stats file: they are derived from their parts.
-OPTIONAL_CELL = re.compile(r"^(t3\.[a-z_]+\.total|t3\.res_total\.[a-z_]+|t4\.cases\.[a-z_]+_total)$")
+OPTIONAL_CELL = re.compile(
+    r"^(t3\.[a-z_]+\.total|t3\.res_total\.[a-z_]+|t4\.cases\.[a-z_]+_total)$"
+)
 
 
 def read_utf8(path: Path) -> tuple[str | None, Finding | None]:
@@ -374,7 +376,8 @@ def parse_narrative(text: str, year: int, where: str) -> tuple[Narrative, list[F
                 ))
     else:
         findings.append(Finding(rule="IN_front_matter", severity="error", file=where, line=1,
-                                message="缺少 YAML 头部信息（以“---”开始，至少包含 published 发布日期）"))
+                                message="缺少 YAML 头部信息（以“---”开始，"
+                                        "至少包含 published 发布日期）"))
     if not findings:
         findings += _check_meta(meta, year, where)
     titles = _section_titles(year)
@@ -431,10 +434,12 @@ def _check_meta(meta: dict, year: int, where: str) -> list[Finding]:
     published = meta.get("published")
     if published is None:
         findings.append(Finding(rule="IN_front_matter", severity="error", file=where, line=1,
-                                message="YAML 头部信息缺少发布日期 published（如 published: 2021-01-27）"))
+                                message="YAML 头部信息缺少发布日期 published"
+                                        "（如 published: 2021-01-27）"))
     elif not isinstance(published, dt.date) or isinstance(published, dt.datetime):
         findings.append(Finding(rule="IN_front_matter", severity="error", file=where, line=1,
-                                message=f"发布日期 published 应写成 YYYY-MM-DD，实际为“{published}”"))
+                                message="发布日期 published 应写成 YYYY-MM-DD，"
+                                        f"实际为“{published}”"))
     for key in FEE_KEYS:
         value = meta.get(key)
         if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)

@@ -74,7 +74,10 @@ class Report:
         """One official table as a DataFrame: data rows × columns, indexed by ids."""
         table: Table = self.format.table(table_id)
         return pd.DataFrame(
-            [[self.value(f"{table_id}.{r.id}.{c.id}") for c in table.columns] for r in table.data_rows],
+            [
+                [self.value(f"{table_id}.{r.id}.{c.id}") for c in table.columns]
+                for r in table.data_rows
+            ],
             index=[r.id for r in table.data_rows],
             columns=[c.id for c in table.columns],
         )

@@ -29,7 +29,8 @@ def data_fingerprint(ds: Dataset, agency_id: str, year: int) -> str:
     cells = ds.cells
     mine = cells[(cells["agency_id"] == agency_id) & (cells["year"] <= int(year))]
     mine = mine.sort_values(["year", "table", "row", "col", "line"])
-    for row in zip(mine["year"], mine["table"], mine["row"], mine["col"], mine["value"]):
+    columns = ("year", "table", "row", "col", "value")
+    for row in zip(*(mine[c] for c in columns), strict=True):
         h.update(("\x1f".join(map(str, row)) + "\n").encode())
     narrative = ds.texts.get((agency_id, int(year)))
     text_path = ds.data_dir / "text" / str(year) / f"{agency_id}.md"

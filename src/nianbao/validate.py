@@ -22,9 +22,9 @@ from nianbao.formatspec import ReportFormat, Rule, all_formats, format_for_year
 from nianbao.issues import Finding
 from nianbao.loading import AGENCY_KINDS, NARRATIVE_SECTIONS
 from nianbao.narrative_text import (
+    NameIndex,
     fingerprint_similarity,
     kind_wording_hits,
-    NameIndex,
     text_fingerprint,
 )
 
@@ -295,9 +295,11 @@ def _text_reuse(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) ->
         if score >= TEXT_REUSE_THRESHOLD:
             path = ds.texts[ds.key_list[k]].path
             out.append(_finding(
-                rule, ds, int(k), cells=["s1", "s5"], labels=["一、总体情况", "五、存在的主要问题及改进情况"],
+                rule, ds, int(k), cells=["s1", "s5"],
+                labels=[fmt.section("s1").heading, fmt.section("s5").heading],
                 expected=f"< {TEXT_REUSE_THRESHOLD:.0%}", actual=f"{score:.0%}", file=path,
-                message=f"“总体情况”和“存在的主要问题及改进情况”中有 {score:.0%} 的句子与上一年度报告相同"
+                message=f"“总体情况”和“存在的主要问题及改进情况”中有 {score:.0%} 的句子"
+                        "与上一年度报告相同"
                         "（数字不计），疑似照搬上年内容",
             ))
     return out
@@ -307,7 +309,7 @@ def _text_reuse(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) ->
 def _other_agency(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list[Finding]:
     names: dict[str, set[str]] = {}
     for agency_id, short, full in zip(ds.agencies.index, ds.agencies["short_name"],
-                                      ds.agencies["name"]):
+                                      ds.agencies["name"], strict=True):
         for name in {short, full}:
             if name:
                 names.setdefault(name, set()).add(agency_id)
