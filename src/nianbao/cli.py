@@ -43,7 +43,7 @@ def _formats(text: str) -> tuple[str, ...]:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from nianbao.document import ParameterError, prepare
-    from nianbao.run_report import RunSpec, run_report
+    from nianbao.run_report import report_spec, run_report
 
     try:  # check the parameters before starting a kernel
         prepare(args.agency, args.year, args.data, profile=args.profile,
@@ -51,8 +51,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     except (ParameterError, Exception) as exc:
         print(f"不能生成报告：{exc}", file=sys.stderr)
         return EXIT_ERRORS if not isinstance(exc, ParameterError) else EXIT_UNREADABLE
-    spec = RunSpec(args.agency, args.year, str(args.data), str(args.out), args.formats,
-                   args.profile, args.allow_errors)
+    spec = report_spec(args.agency, args.year, args.data, args.out, args.formats,
+                       args.profile, args.allow_errors)
     result = run_report(spec)
     if not result.ok:
         print(f"生成失败：{spec.key}：{result.reason}", file=sys.stderr)
@@ -64,12 +64,97 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_summary(args: argparse.Namespace) -> int:
+    from nianbao.document import ParameterError
+    from nianbao.region import check_parameters, summary_spec
+    from nianbao.run_report import run_report
+
+    try:  # check the parameters before starting a kernel
+        check_parameters(args.region, args.year, args.data)
+    except ParameterError as exc:
+        print(f"不能生成区域汇总：{exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    spec = summary_spec(args.region, args.year, args.data, args.out, args.formats)
+    result = run_report(spec)
+    if not result.ok:
+        print(f"生成失败：{spec.key}：{result.reason}", file=sys.stderr)
+        if result.failed_notebook:
+            print(f"已保存执行到出错处的笔记本：{result.failed_notebook}", file=sys.stderr)
+        return EXIT_ERRORS
+    for kind, path in result.outputs.items():
+        print(f"{kind}: {path}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from nianbao.document import ParameterError
+    from nianbao.workbook import export_workbook
+
+    try:
+        result = export_workbook(args.xlsx, args.year, args.data, region=args.region)
+    except ParameterError as exc:
+        print(f"不能导出：{exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    print(f"xlsx: {result.path}（{result.scope}，{result.year}年度，已报送 {result.reported}/"
+          f"{result.agencies} 个单位，校验问题 {result.findings} 项）")
+    return EXIT_OK
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"并行数应为正整数，实际为“{text}”")
+    return value
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from nianbao.batch.runner import BuildOptions, build
+
+    opts = BuildOptions(
+        data_dir=args.data, out_dir=args.out, params=args.params or [],
+        agencies=args.agency or [], years=args.year or [], formats=args.formats,
+        profile=args.profile, jobs=args.jobs, scheduler=args.scheduler, force=args.force,
+        dry_run=args.dry_run, quiet=args.quiet,
+    )
+    return build(opts).exit_code
+
+
+def _add_build(sub) -> None:
+    p = sub.add_parser(
+        "build", help="批量构建参数文件定义的全部报告（不写子命令时的默认命令）",
+        description="按 params/*.yaml 构建全部单位年度的报告、索引页和校验结果；"
+                    "只重新生成输入有变化的报告。",
+    )
+    _add_data(p)
+    p.add_argument("--out", type=Path, default=BUILD_DIR, help="输出目录（默认 build/）")
+    p.add_argument("--params", type=Path, action="append", metavar="FILE",
+                   help="参数文件（可重复；默认 params/ 下全部 .yaml）")
+    p.add_argument("--agency", action="append", metavar="ID", help="只构建此单位（可重复）")
+    p.add_argument("--year", action="append", type=int, metavar="Y", help="只构建此年度（可重复）")
+    p.add_argument("--formats", type=_formats, default=None,
+                   help="输出格式，逗号分隔：html,pdf（默认取参数文件）")
+    p.add_argument("--profile", choices=["review", "publish"], default=None,
+                   help="review 审阅版 / publish 发布版（默认取参数文件）")
+    p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                   help="本机并行数（默认 CPU 核数）")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="在 Dask 集群上运行，如 tcp://host:8786")
+    p.add_argument("--force", action="store_true", help="全部重新生成，不论是否有变化")
+    p.add_argument("--dry-run", action="store_true", help="只列出各项及是否需要重新生成")
+    p.add_argument("--quiet", action="store_true", help="不显示进度条（适合写入日志）")
+    p.set_defaults(func=cmd_build)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="build.py",
         description="政府信息公开工作年度报告：数据校验、报告生成与批量构建",
     )
     sub = parser.add_subparsers(dest="command")
+    _add_build(sub)
 
     p = sub.add_parser("check", help="validate the data against every rule of the format")
     _add_data(p)
@@ -89,11 +174,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-errors", action="store_true",
                    help="publish even when validation finds errors")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("summary", help="build a region-year summary: summary.ipynb, .html, .pdf")
+    _add_data(p)
+    p.add_argument("--region", required=True, help="region as written in data/agencies.csv")
+    p.add_argument("--year", required=True, type=int, help="report year")
+    p.add_argument("--out", type=Path, default=BUILD_DIR,
+                   help="output directory (default: build/); the summary goes to "
+                        "<out>/<year>/_regions/<region-slug>/")
+    p.add_argument("--formats", type=_formats, default=("html", "pdf"),
+                   help="comma-separated: html,pdf (default: both)")
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("export", help="write one year of every agency to an Excel workbook")
+    _add_data(p)
+    p.add_argument("--year", required=True, type=int, help="report year")
+    p.add_argument("--region", help="only the agencies of this region (default: all)")
+    p.add_argument("--xlsx", required=True, type=Path, help="workbook to write (.xlsx)")
+    p.set_defaults(func=cmd_export)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["build", *argv]  # the batch is the default command
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

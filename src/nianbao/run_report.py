@@ -1,61 +1,139 @@
-"""One report run: execute the notebook with papermill, export HTML and PDF, write atomically.
+"""One notebook run: execute with papermill in a fresh kernel, export HTML and PDF, write.
 
-A run is self-contained (inputs in, output paths out), so the batch can send it to a local
-process or a Dask worker alike. Failures are returned, not raised: the batch goes on.
+A run is self-contained: ``produce`` takes a ``RunSpec`` and returns the output files as bytes
+(or the reason it failed), so the batch can run it in a local worker process or on a Dask worker
+and write the files where it likes; ``run_report`` is ``produce`` followed by ``write_outcome``.
+Failures are returned, not raised: the batch goes on.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
+import threading
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
-
-from nianbao.document import METADATA_MIMETYPE
 from nianbao.paths import NOTEBOOKS_DIR
+
+if TYPE_CHECKING:
+    import nbformat
+
+    from nianbao.batch.kernels import Kernel, KernelSource
 
 REPORT_NOTEBOOK = NOTEBOOKS_DIR / "report.ipynb"
 FORMATS = ("html", "pdf")
+#: ``nianbao.document.METADATA_MIMETYPE``, repeated so that workers need not import pandas and
+#: matplotlib (the kernels do); a test keeps the two equal.
+METADATA_MIMETYPE = "application/vnd.nianbao.report+json"
+
+#: Failure categories. A deterministic failure happens again with the same inputs, so the batch
+#: remembers it; a transient one (kernel died, time limit, a crashed worker) is retried next time.
+DETERMINISTIC = frozenset({"blocked", "parameter", "cell"})
+TRANSIENT = frozenset({"timeout", "kernel", "start", "export", "worker", "internal"})
 
 
 @dataclass(frozen=True)
 class RunSpec:
-    """What to build: one agency-year with its options."""
+    """One notebook run: which notebook, its parameters, and where its outputs go.
 
-    agency_id: str
-    year: int
-    data_dir: str
+    ``target`` is the output folder relative to ``out_dir`` (``2020/fushan``); the outputs are
+    ``<basename>.ipynb`` plus one file per format. ``timeout`` bounds the whole run (seconds).
+    """
+
+    kind: str
+    target: str
+    notebook: str
+    params: tuple[tuple[str, object], ...]
     out_dir: str
+    basename: str = "report"
     formats: tuple[str, ...] = FORMATS
-    profile: str = "review"
-    allow_errors: bool = False
     timeout: float = 600.0
-    notebook: str = str(REPORT_NOTEBOOK)
 
     @property
     def key(self) -> str:
-        return f"{self.year}/{self.agency_id}"
+        return self.target
+
+    @property
+    def parameters(self) -> dict:
+        return dict(self.params)
 
     def target_dir(self) -> Path:
-        return Path(self.out_dir) / str(self.year) / self.agency_id
+        return Path(self.out_dir) / self.target
 
     def outputs(self) -> dict[str, Path]:
-        names = {"ipynb": "report.ipynb", "html": "report.html", "pdf": "report.pdf"}
-        return {k: self.target_dir() / names[k] for k in ("ipynb", *self.formats)}
+        return {k: self.target_dir() / f"{self.basename}.{k}" for k in ("ipynb", *self.formats)}
 
-    def parameters(self) -> dict:
-        return {"agency_id": self.agency_id, "year": int(self.year),
-                "data_dir": str(Path(self.data_dir).resolve()), "profile": self.profile,
-                "allow_errors": self.allow_errors}
+    def failed_notebook(self) -> Path:
+        """Where a failed run's partially executed notebook is kept."""
+        return Path(self.out_dir) / "_failed" / self.target / f"{self.basename}.ipynb"
+
+
+def report_spec(
+    agency_id: str,
+    year: int,
+    data_dir: str | Path,
+    out_dir: str | Path,
+    formats: tuple[str, ...] = FORMATS,
+    profile: str = "review",
+    allow_errors: bool = False,
+    timeout: float = 600.0,
+    extra: dict | None = None,
+) -> RunSpec:
+    """The run of ``notebooks/report.ipynb`` for one agency-year (``extra``: more parameters)."""
+    params = {"agency_id": agency_id, "year": int(year),
+              "data_dir": str(Path(data_dir).resolve()), "profile": profile,
+              "allow_errors": bool(allow_errors), **(extra or {})}
+    return RunSpec("report", f"{int(year)}/{agency_id}", str(REPORT_NOTEBOOK),
+                   tuple(params.items()), str(out_dir), "report", tuple(formats), float(timeout))
+
+
+@dataclass
+class Failure:
+    """Why a run failed: a category (``DETERMINISTIC``/``TRANSIENT``) and a reason in Chinese."""
+
+    category: str
+    reason: str
+    cell: int | None = None  # index of the failing cell in the executed notebook
+    cell_source: str = ""
+    detail: str = ""  # traceback, for the log
+
+    @property
+    def deterministic(self) -> bool:
+        return self.category in DETERMINISTIC
+
+    @property
+    def retryable(self) -> bool:
+        """Worth trying again at once (a kernel that did not start)."""
+        return self.category == "start"
+
+
+@dataclass
+class RunOutcome:
+    """What a run produced, in memory: output files as bytes, or why it failed.
+
+    A failed run carries the partially executed notebook (``files['ipynb']``) when there is one.
+    """
+
+    target: str
+    ok: bool
+    files: dict[str, bytes] = field(default_factory=dict)
+    metadata: dict = field(default_factory=dict)
+    failure: Failure | None = None
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    worker: str = ""
 
 
 @dataclass
 class RunResult:
+    """A run after its files were written: paths of the outputs or of the failed notebook."""
+
     spec: RunSpec
     ok: bool
     outputs: dict[str, str] = field(default_factory=dict)
@@ -65,6 +143,7 @@ class RunResult:
     failed_notebook: str = ""
     seconds: float = 0.0
     retryable: bool = False
+    failure: Failure | None = None
 
     def to_json(self) -> dict:
         out = asdict(self)
@@ -79,14 +158,24 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def collect_metadata(nb: nbformat.NotebookNode) -> dict:
-    """Move the report metadata the notebook displayed into ``nb.metadata['nianbao']``."""
+    """Move the report metadata the notebook displayed into ``nb.metadata['nianbao']``.
+
+    A notebook collected before keeps its metadata (collecting twice changes nothing).
+    """
     found: dict = {}
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -99,80 +188,203 @@ def collect_metadata(nb: nbformat.NotebookNode) -> dict:
             else:
                 kept.append(output)
         cell["outputs"] = kept
-    nb.metadata["nianbao"] = found
-    return found
+    if found or "nianbao" not in nb.metadata:
+        nb.metadata["nianbao"] = found
+    return dict(nb.metadata["nianbao"])
 
 
-def execute_notebook(spec: RunSpec, work: Path) -> nbformat.NotebookNode:
-    """Run the report notebook with papermill in this process (a fresh kernel per run)."""
+def execute_notebook(spec: RunSpec, work: Path,
+                     kernel: Kernel | None = None) -> nbformat.NotebookNode:
+    """Run the notebook with papermill in a fresh kernel; ``kernel`` is one started for this run.
+
+    Without ``kernel`` one is started here (IPC transport, see ``nianbao.batch.kernels``). Either
+    way it serves this run only and is shut down afterwards. The kernel's working directory is
+    the notebook's folder, set when it starts: nothing here calls the process-global ``chdir``.
+    """
     import papermill
 
-    out = work / "report.ipynb"
-    papermill.execute_notebook(
-        spec.notebook, str(out), parameters=spec.parameters(), kernel_name="python3",
-        progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-        execution_timeout=spec.timeout, cwd=str(Path(spec.notebook).parent),
-        shutdown_kernel="immediate",
-    )
-    return nbformat.read(out, as_version=4)
+    from nianbao.batch.kernels import ENGINE_NAME, register_engine, start_kernel
+
+    register_engine()
+    if kernel is None:
+        kernel = start_kernel(str(Path(spec.notebook).parent))
+    out = work / f"{spec.basename}.ipynb"
+    try:
+        kernel.ready()
+        return papermill.execute_notebook(
+            spec.notebook, str(out), parameters=spec.parameters, engine_name=ENGINE_NAME,
+            km=kernel.km, progress_bar=False, log_output=False,
+            request_save_on_cell_execute=False, execution_timeout=spec.timeout,
+            shutdown_kernel="immediate", partial_path=str(out),
+        )
+    finally:
+        kernel.discard()
 
 
-def run_report(spec: RunSpec, browser=None) -> RunResult:
-    """Build one report; ``browser`` is a long-lived ``ChromiumBrowser`` when PDF is wanted."""
-    import papermill
+def produce(
+    spec: RunSpec,
+    kernels: KernelSource | None = None,
+    browser=None,
+) -> RunOutcome:
+    """Execute one run and export it; nothing is written outside a private work directory.
 
-    from nianbao.render.html import export_html
+    ``kernels`` hands out fresh single-use kernels (default: start one here); ``browser`` is a
+    long-lived ``ChromiumBrowser`` for PDF (default: the process-wide shared one). A watchdog
+    kills the kernel when the run exceeds ``spec.timeout``.
+    """
+    from nianbao.batch.kernels import KernelStartError, private_dir, start_kernel
 
     started = time.perf_counter()
-    work = Path(tempfile.mkdtemp(prefix=f"nianbao-{spec.year}-{spec.agency_id}-"))
+    timings: dict[str, float] = {}
+    work = private_dir("nianbao", tempfile.gettempdir())  # this run's own work directory
+    partial = work / f"{spec.basename}.ipynb"
+    expired = threading.Event()
+
+    def fail(failure: Failure) -> RunOutcome:
+        files = {"ipynb": partial.read_bytes()} if partial.exists() else {}
+        return RunOutcome(spec.target, False, files, failure=failure,
+                          seconds=time.perf_counter() - started, timings=timings)
+
     try:
         try:
-            nb = execute_notebook(spec, work)
-        except papermill.PapermillExecutionError as exc:
-            return _failure(spec, work, started, f"{exc.ename}: {exc.evalue}",
-                            cell=exc.exec_count)
-        except Exception as exc:  # kernel died, timeout, start-up race: a run-level failure
-            return _failure(spec, work, started, f"{type(exc).__name__}: {exc}",
-                            retryable=_is_start_failure(exc))
-        meta = collect_metadata(nb)
-        files: dict[str, bytes] = {"ipynb": nbformat.writes(nb).encode("utf-8")}
-        html = export_html(nb)
-        if "html" in spec.formats:
-            files["html"] = html.encode("utf-8")
-        if "pdf" in spec.formats:
-            if browser is None:
-                from nianbao.render.pdf import ChromiumBrowser
+            notebook = str(Path(spec.notebook).resolve())
+            kernel = kernels.acquire(notebook) if kernels else start_kernel(
+                str(Path(notebook).parent))
+        except Exception as exc:
+            return fail(Failure("start", f"内核启动失败：{_one_line(exc)}",
+                                detail=traceback.format_exc()))
 
-                with ChromiumBrowser() as own:
-                    files["pdf"] = own.html_to_pdf(html)
-            else:
-                files["pdf"] = browser.html_to_pdf(html)
-        targets = spec.outputs()
-        for kind, data in files.items():
-            atomic_write(targets[kind], data)
-        return RunResult(spec, True, {k: str(v) for k, v in targets.items()}, meta,
-                         seconds=time.perf_counter() - started)
+        def expire() -> None:
+            expired.set()
+            kernel.kill()
+
+        watchdog = threading.Timer(spec.timeout, expire)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            nb = execute_notebook(spec, work, kernel)
+        except KernelStartError as exc:
+            return fail(Failure("start", f"内核启动失败：{_one_line(exc)}",
+                                detail=traceback.format_exc()))
+        except Exception as exc:
+            if expired.is_set():
+                return fail(Failure("timeout", f"运行超时（超过 {spec.timeout:g} 秒）"))
+            return fail(classify(exc))
+        finally:
+            watchdog.cancel()
+        timings["execute"] = time.perf_counter() - started
+        return _export(spec, nb, browser, started, timings)
     except Exception as exc:
-        return _failure(spec, work, started, f"{type(exc).__name__}: {exc}",
-                        detail=traceback.format_exc())
+        return fail(Failure("internal", f"内部错误：{_one_line(exc)}",
+                            detail=traceback.format_exc()))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _is_start_failure(exc: Exception) -> bool:
-    text = f"{type(exc).__name__} {exc}"
+def _export(spec: RunSpec, nb, browser, started: float, timings: dict) -> RunOutcome:
+    import nbformat
+
+    from nianbao.render.html import export_html
+
+    meta = collect_metadata(nb)
+    files: dict[str, bytes] = {"ipynb": nbformat.writes(nb).encode("utf-8")}
+    t = time.perf_counter()
+    try:
+        html = export_html(nb)
+        timings["html"] = time.perf_counter() - t
+        if "html" in spec.formats:
+            files["html"] = html.encode("utf-8")
+        if "pdf" in spec.formats:
+            t = time.perf_counter()
+            if browser is None:
+                from nianbao.render.pdf import shared_browser
+
+                browser = shared_browser()
+            files["pdf"] = browser.html_to_pdf(html)
+            timings["pdf"] = time.perf_counter() - t
+    except Exception as exc:
+        return RunOutcome(spec.target, False, {"ipynb": files["ipynb"]}, meta,
+                          Failure("export", f"导出失败：{_one_line(exc)}",
+                                  detail=traceback.format_exc()),
+                          time.perf_counter() - started, timings)
+    return RunOutcome(spec.target, True, files, meta, seconds=time.perf_counter() - started,
+                      timings=timings)
+
+
+def classify(exc: BaseException) -> Failure:
+    """Turn an exception from executing a notebook into a ``Failure`` with a Chinese reason."""
+    import papermill
+
+    if isinstance(exc, papermill.PapermillExecutionError):
+        cell, source = exc.cell_index, _failing_line(exc.source, exc.traceback)
+        if exc.ename == "ReportBlocked":  # the first line; the errors follow in the detail
+            first = (exc.evalue or "").strip().splitlines()[:1] or [""]
+            return Failure("blocked", f"发布版校验未通过：{_one_line(first[0])}", cell, source,
+                           exc.evalue)
+        if exc.ename == "ParameterError":
+            return Failure("parameter", f"参数错误：{_one_line(exc.evalue)}", cell, source)
+        if exc.ename == "CellTimeoutError" or "TimeoutError" in exc.ename:
+            return Failure("timeout", f"单元格运行超时：{_one_line(exc.evalue)}", cell, source)
+        return Failure("cell", f"第 {cell + 1} 个单元格出错：{exc.ename}: {_one_line(exc.evalue)}",
+                       cell, source, "\n".join(exc.traceback or []))
+    name = type(exc).__name__
+    text = f"{name}: {exc}"
+    if _is_start_failure(text):
+        return Failure("start", f"内核启动失败：{_one_line(text)}", detail=traceback.format_exc())
+    if name in ("DeadKernelError",) or "Kernel died" in text or "kernel died" in text:
+        return Failure("kernel", f"内核意外退出：{_one_line(text)}", detail=traceback.format_exc())
+    if "Timeout" in name or "timed out" in text.lower():
+        return Failure("timeout", f"运行超时：{_one_line(text)}", detail=traceback.format_exc())
+    return Failure("internal", f"执行出错：{_one_line(text)}", detail=traceback.format_exc())
+
+
+def _is_start_failure(text: str) -> bool:
     return any(s in text for s in ("Kernel died before replying", "Address already in use",
-                                   "kernel_info", "DeadKernelError"))
+                                   "Kernel didn't respond", "KernelStartError"))
 
 
-def _failure(spec, work, started, reason, cell=None, retryable=False, detail="") -> RunResult:
-    """Keep the partially executed notebook under ``<out>/_failed/`` for debugging."""
+def _one_line(value: object, limit: int = 300) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
+
+
+def _failing_line(source: str, tb: list[str] | None) -> str:
+    """The line of the cell where the error was raised (IPython's traceback names it)."""
+    lines = (source or "").splitlines()
+    match = _CELL_LINE.search(_ANSI.sub("", "\n".join(tb or [])))
+    if match and 0 < int(match.group(1)) <= len(lines):
+        return lines[int(match.group(1)) - 1].strip()[:200]
+    lines = [line for line in lines if line.strip()]
+    return lines[0].strip()[:200] if lines else ""
+
+
+def write_outcome(spec: RunSpec, outcome: RunOutcome) -> RunResult:
+    """Write a run's files into place atomically (a failed run: its notebook under ``_failed/``)."""
+    if outcome.ok:
+        targets = spec.outputs()
+        for kind in targets:
+            atomic_write(targets[kind], outcome.files[kind])
+        stale = spec.failed_notebook()
+        stale.unlink(missing_ok=True)
+        return RunResult(spec, True, {k: str(v) for k, v in targets.items()}, outcome.metadata,
+                         seconds=outcome.seconds)
+    failure = outcome.failure or Failure("internal", "未知错误")
     kept = ""
-    partial = work / "report.ipynb"
-    if partial.exists():
-        target = Path(spec.out_dir) / "_failed" / str(spec.year) / spec.agency_id / "report.ipynb"
-        atomic_write(target, partial.read_bytes())
-        kept = str(target)
-    return RunResult(spec, False, reason=reason + (f"\n{detail}" if detail else ""),
-                     failed_cell=cell, failed_notebook=kept,
-                     seconds=time.perf_counter() - started, retryable=retryable)
+    if "ipynb" in outcome.files:
+        atomic_write(spec.failed_notebook(), outcome.files["ipynb"])
+        kept = str(spec.failed_notebook())
+    reason = failure.reason + (f"\n{failure.detail}" if failure.detail else "")
+    return RunResult(spec, False, reason=reason, failed_cell=failure.cell, failed_notebook=kept,
+                     seconds=outcome.seconds, retryable=failure.retryable, failure=failure)
+
+
+def run_report(spec: RunSpec, browser=None) -> RunResult:
+    """Build one report in this process and write its files (``build.py report``)."""
+    outcome = produce(spec, browser=browser)
+    if not outcome.ok and outcome.failure and outcome.failure.retryable:
+        outcome = produce(spec, browser=browser)  # a kernel that did not start: once more
+    return write_outcome(spec, outcome)

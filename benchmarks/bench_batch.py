@@ -1,0 +1,261 @@
+"""Benchmark the batch build against the same reports scripted by hand, one CLI per step.
+
+    .venv/bin/python benchmarks/bench_batch.py            # 40 agency-years, HTML + PDF
+    .venv/bin/python benchmarks/bench_batch.py --n 8      # a quick check
+
+Builds the same synthetic agency-years two ways and prints the time per report of each and
+their ratio:
+
+(a) by hand, as an analyst scripts it: for each report ``papermill``, then ``jupyter nbconvert
+    --to nianbao_html`` (the suite's exporter), then ``chromium --headless --print-to-pdf``;
+(b) ``python build.py`` (local pool, one worker per core).
+
+It then checks that both produced the same report content (the HTML of each executed notebook
+after the same export), times a build with nothing to do over 1,000 agency-years, and measures
+the throughput of a Dask cluster on localhost with one and with two workers.
+Not a test: it takes minutes and its figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+NOTEBOOK = ROOT / "notebooks" / "report.ipynb"
+YEARS = (2020, 2021, 2022, 2023)
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-pdf-header-footer"]
+
+
+def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    result = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if result.returncode != 0:
+        raise SystemExit(f"failed ({result.returncode}): {' '.join(map(str, cmd))}\n"
+                         f"{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return result
+
+
+def synth(out: Path, agencies: int, years: str) -> Path:
+    run([PYTHON, "-m", "nianbao.synth", "--agencies", str(agencies), "--years", years,
+         "--out", str(out)])
+    return out
+
+
+def agency_ids(data: Path) -> list[str]:
+    lines = (data / "agencies.csv").read_text(encoding="utf-8").splitlines()[1:]
+    return [line.split(",", 1)[0] for line in lines if line.strip()]
+
+
+def params_file(path: Path, agencies: list[str], formats: str = "[html, pdf]") -> Path:
+    path.write_text(f"years: {YEARS[0]}-{YEARS[-1]}\nagencies: [{', '.join(agencies)}]\n"
+                    f"formats: {formats}\nprofile: review\nsummaries: false\n",
+                    encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------ (a) by hand
+
+
+def by_hand(data: Path, out: Path, runs: list[tuple[str, int]]) -> list[float]:
+    times = []
+    for agency, year in runs:
+        target = out / str(year) / agency
+        target.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        run([str(BIN / "papermill"), str(NOTEBOOK), str(target / "report.ipynb"),
+             "-p", "agency_id", agency, "-p", "year", str(year), "-p", "data_dir", str(data),
+             "--cwd", str(NOTEBOOK.parent), "--no-progress-bar"])
+        run([str(BIN / "jupyter"), "nbconvert", "--to", "nianbao_html",
+             str(target / "report.ipynb"), "--output", "report"])
+        run(["chromium", *CHROMIUM_FLAGS, f"--print-to-pdf={target / 'report.pdf'}",
+             (target / "report.html").as_uri()])
+        times.append(time.perf_counter() - started)
+        print(f"  by hand {len(times):3d}/{len(runs)}  {year}/{agency}  {times[-1]:.1f} s",
+              flush=True)
+    return times
+
+
+# ------------------------------------------------------------------ (b) build.py
+
+
+def build(data: Path, out: Path, params: Path, *extra: str) -> float:
+    started = time.perf_counter()
+    run([PYTHON, str(ROOT / "build.py"), "--data", str(data), "--out", str(out),
+         "--params", str(params), "--quiet", *extra], cwd=ROOT)
+    return time.perf_counter() - started
+
+
+def same_export(a: Path, b: Path, runs: list[tuple[str, int]]) -> tuple[int, int, list[str]]:
+    """Export both executed notebooks of each run the same way and compare the HTML."""
+    import nbformat
+
+    from nianbao.render.html import export_html
+    from nianbao.run_report import collect_metadata
+
+    def html(path: Path) -> str:
+        nb = nbformat.read(path, as_version=4)
+        collect_metadata(nb)
+        return export_html(nb)
+
+    same, cli_same, differ = 0, 0, []
+    for agency, year in runs:
+        left, right = a / str(year) / agency, b / str(year) / agency
+        if html(left / "report.ipynb") == html(right / "report.ipynb"):
+            same += 1
+        else:
+            differ.append(f"{year}/{agency}")
+        cli_same += (left / "report.html").read_bytes() == (right / "report.html").read_bytes()
+    return same, cli_same, differ
+
+
+# ------------------------------------------------------------------ no-op at 1,000
+
+
+def mark_built(data: Path, out: Path, params: Path) -> int:
+    """Record every planned run as built (placeholder files, real input keys)."""
+    from nianbao.batch.manifest import Manifest
+    from nianbao.batch.runner import BuildOptions, plan_only
+
+    plan = plan_only(BuildOptions(data_dir=data, out_dir=out, params=[params]))
+    manifest = Manifest.load(out)
+    for r in plan.runs:
+        outputs = r.spec.outputs()
+        for path in outputs.values():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"placeholder")
+        manifest.runs[r.target] = {"key": r.key, "kind": r.kind, "agency_id": r.agency_id,
+                                   "name": r.name, "short_name": r.short_name,
+                                   "region": r.region, "year": r.year, "status": "ok",
+                                   "outputs": Manifest.output_info(outputs)}
+    manifest.save()
+    return len(plan.runs)
+
+
+def noop(work: Path, size: int) -> tuple[int, float]:
+    agencies = math.ceil(size / len(YEARS))
+    data = synth(work / "data-noop", agencies, f"{YEARS[0]}-{YEARS[-1]}")
+    out, params = work / "out-noop", work / "noop.yaml"
+    params_file(params, agency_ids(data))
+    count = mark_built(data, out, params)
+    build(data, out, params)  # validation files and index, once
+    best = min(build(data, out, params) for _ in range(3))
+    return count, best
+
+
+# ------------------------------------------------------------------ Dask
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def dask_throughput(data: Path, work: Path, params: Path, n_runs: int, workers: int) -> float:
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    logs = open(work / f"dask-{workers}.log", "w")
+    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1",
+                               "--port", str(port), "--no-dashboard"],
+                              stdout=logs, stderr=subprocess.STDOUT, cwd=work)]
+    try:
+        time.sleep(2)
+        for _ in range(workers):
+            procs.append(subprocess.Popen(
+                [str(BIN / "dask"), "worker", address, "--nthreads", "1", "--no-dashboard",
+                 "--name", f"w{len(procs)}"], stdout=logs, stderr=subprocess.STDOUT, cwd=work))
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(workers, timeout=120)
+        seconds = build(data, work / f"out-dask-{workers}", params, "--scheduler", address)
+        return n_runs / seconds * 60
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        logs.close()
+
+
+# ------------------------------------------------------------------ main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=40, help="agency-years to build (default 40)")
+    parser.add_argument("--noop-size", type=int, default=1000,
+                        help="agency-years of the no-op rebuild (default 1000)")
+    parser.add_argument("--work", type=Path, help="working directory (default: a new temp dir)")
+    parser.add_argument("--skip-hand", action="store_true", help="skip (a), the slow part")
+    parser.add_argument("--skip-dask", action="store_true", help="skip the Dask throughput")
+    parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    args = parser.parse_args(argv)
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    agencies = max(1, math.ceil(args.n / len(YEARS)))
+    data = synth(work / "data", agencies, f"{YEARS[0]}-{YEARS[-1]}")
+    ids = agency_ids(data)
+    runs = [(a, y) for y in YEARS for a in ids]
+    params = params_file(work / "batch.yaml", ids)
+    print(f"{len(runs)} agency-years ({len(ids)} synthetic agencies × {len(YEARS)} years), "
+          f"HTML + PDF; {os.cpu_count()} cores; work dir {work}", flush=True)
+    results: dict = {"runs": len(runs), "cores": os.cpu_count()}
+
+    print("(b) build.py …", flush=True)
+    b_total = build(data, work / "out-build", params)
+    results["build_seconds"] = b_total
+    print(f"(b) build.py: {b_total:.1f} s in all, {b_total / len(runs):.2f} s per report",
+          flush=True)
+
+    if not args.skip_hand:
+        print("(a) by hand (papermill, jupyter nbconvert, chromium per report) …", flush=True)
+        started = time.perf_counter()
+        hand = by_hand(data, work / "out-hand", runs)
+        a_total = time.perf_counter() - started
+        results["hand_seconds"] = a_total
+        print(f"(a) by hand: {a_total:.1f} s in all, {a_total / len(runs):.2f} s per report "
+              f"(papermill + nbconvert + chromium; fastest {min(hand):.1f} s)")
+        print(f"ratio (a)/(b): {a_total / b_total:.1f}×")
+        results["ratio"] = a_total / b_total
+        same, cli_same, differ = same_export(work / "out-hand", work / "out-build", runs)
+        print(f"report content: {same}/{len(runs)} identical after the same export"
+              + (f" (different: {', '.join(differ[:5])})" if differ else "")
+              + f"; HTML files as written by each route identical: {cli_same}/{len(runs)}")
+        results.update(same_export=same, same_files=cli_same)
+
+    count, seconds = noop(work, args.noop_size)
+    print(f"no-op rebuild of {count} runs: {seconds:.2f} s")
+    results.update(noop_runs=count, noop_seconds=seconds)
+
+    if not args.skip_dask:
+        for workers in (1, 2):
+            rate = dask_throughput(data, work, params, len(runs), workers)
+            print(f"Dask, {workers} worker(s) × 1 thread: {rate:.1f} reports per minute")
+            results[f"dask_{workers}_per_minute"] = rate
+
+    (work / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    if not args.keep and not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

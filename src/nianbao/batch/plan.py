@@ -1,0 +1,288 @@
+"""Expand batch files into runs and check every run before anything executes.
+
+A run is one notebook execution (a ``RunSpec``) plus what the batch needs around it: who and
+what it is for (for the index page and messages) and its *input key*, a hash of everything the
+run depends on — the data slice, the notebook, the package source, the template and the
+options. A run whose key and outputs match the manifest is up to date.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from nianbao.batch.params import BatchParams
+from nianbao.batch.scan import DataScan
+from nianbao.batch.sources import (
+    NotebookError,
+    declared_parameters,
+    file_hash,
+    package_hash,
+    template_hash,
+)
+from nianbao.paths import NOTEBOOKS_DIR, display_path
+from nianbao.run_report import REPORT_NOTEBOOK, RunSpec, report_spec
+
+SUMMARY_NOTEBOOK = NOTEBOOKS_DIR / "region_summary.ipynb"
+
+
+class PlanError(ValueError):
+    """The batch cannot run as asked; ``problems`` lists every reason (in Chinese)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Run:
+    """One planned notebook run."""
+
+    spec: RunSpec
+    key: str
+    year: int
+    agency_id: str | None = None  # None for a region summary
+    region: str = ""
+    name: str = ""  # agency name, or the region's for a summary
+    short_name: str = ""
+    batch: str = ""
+
+    @property
+    def target(self) -> str:
+        return self.spec.target
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    @property
+    def label(self) -> str:
+        """How messages name the run: 浮山街道 2022 年度 / 咸宁市咸安区 2022 年度汇总."""
+        if self.kind == "summary":
+            return f"{self.name} {self.year} 年度汇总"
+        return f"{self.short_name or self.name}（{self.agency_id}）{self.year} 年度"
+
+
+@dataclass
+class Plan:
+    runs: list[Run]
+    data_dir: Path
+    out_dir: Path
+    scan: DataScan
+    batches: list[BatchParams]
+    notes: list[str] = field(default_factory=list)  # things skipped, worth telling the user
+    memo: dict = field(default_factory=dict)  # the summary specs this plan used (see make_plan)
+    #: Every agency-year of the batches, whatever --agency/--year selected: the validation
+    #: files always cover the whole batch.
+    scope: list[tuple[str, int]] = field(default_factory=list)
+
+
+def run_key(spec: RunSpec, data_fingerprint: str) -> str:
+    """Hash of everything a run depends on (its data slice, code, template and options)."""
+    payload = {
+        "kind": spec.kind,
+        "notebook": file_hash(str(Path(spec.notebook).resolve())),
+        "package": package_hash(),
+        "template": template_hash(),
+        "data": data_fingerprint,
+        "params": [[k, v] for k, v in spec.params],
+        "formats": list(spec.formats),
+        "basename": spec.basename,
+    }
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _suggest(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
+    return f"（是否指：{'、'.join(close)}？）" if close else ""
+
+
+def _check_parameters(spec: RunSpec, problems: list[str], seen: set) -> None:
+    try:
+        declared = declared_parameters(spec.notebook)
+    except NotebookError as exc:
+        if str(exc) not in seen:
+            seen.add(str(exc))
+            problems.append(str(exc))
+        return
+    for name in spec.parameters:
+        if name not in declared and (spec.notebook, name) not in seen:
+            seen.add((spec.notebook, name))
+            problems.append(
+                f"参数“{name}”未在笔记本 {display_path(spec.notebook)} 的参数单元格中声明"
+                f"（已声明：{'、'.join(declared) or '无'}）；请从参数文件的 parameters 中删除，"
+                "或在笔记本的参数单元格中加上它")
+
+
+def summary_runs(batch: BatchParams, scan: DataScan, out_dir: Path, years: list[int],
+                 formats: tuple[str, ...], memo: dict | None = None,
+                 used: dict | None = None) -> list[Run]:
+    """The region-summary runs of a region batch (none when the summary notebook is missing).
+
+    The hook through which a batch file's region × years also produce
+    ``<out>/<year>/_regions/<slug>/summary.*``; each spec comes from
+    ``nianbao.region.summary_spec``.
+    """
+    if not (batch.region and batch.summaries and SUMMARY_NOTEBOOK.exists()):
+        return []
+    members = scan.regions().get(batch.region, [])
+    runs = []
+    for year in years:
+        if not any(scan.has(a, year) for a in members):
+            continue
+        spec = _summary_spec(batch.region, year, scan.data_dir, out_dir, formats, batch.timeout,
+                             memo, used)
+        key = run_key(spec, scan.region_fingerprint(members, year))
+        runs.append(Run(spec, key, year, None, batch.region, batch.region, batch.region,
+                        batch.name))
+    return runs
+
+
+def _summary_spec(region: str, year: int, data_dir: Path, out_dir: Path,
+                  formats: tuple[str, ...], timeout: float, memo: dict | None,
+                  used: dict | None = None) -> RunSpec:
+    """``nianbao.region.summary_spec``, remembered in ``memo`` by its arguments and inputs
+    (``used`` collects the entries this plan needed, to keep next time).
+
+    The function is pure given its arguments, the package source and the data directory's
+    ``regions.csv`` (which names the output folder); importing ``nianbao.region`` costs more
+    than a whole build with nothing to do, so its answers are kept between builds.
+    """
+    regions_csv = data_dir / "regions.csv"
+    inputs = [region, int(year), str(data_dir), str(out_dir), list(formats), float(timeout),
+              package_hash(), file_hash(str(regions_csv)) if regions_csv.exists() else ""]
+    key = hashlib.sha256(json.dumps(inputs, ensure_ascii=False).encode()).hexdigest()
+    if memo is not None and key in memo:
+        fields = dict(memo[key])
+        if used is not None:
+            used[key] = memo[key]
+        fields["params"] = tuple((k, v) for k, v in fields["params"])
+        fields["formats"] = tuple(fields["formats"])
+        return RunSpec(**fields)
+    from nianbao.region import summary_spec  # imports pandas and matplotlib
+
+    spec = summary_spec(region, year, data_dir, out_dir, formats, timeout)
+    if used is not None:
+        used[key] = {**asdict(spec), "params": [list(p) for p in spec.params],
+                     "formats": list(spec.formats)}
+    return spec
+
+
+def make_plan(
+    batches: list[BatchParams],
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    scan: DataScan,
+    agencies: list[str] | None = None,
+    years: list[int] | None = None,
+    formats: tuple[str, ...] | None = None,
+    profile: str | None = None,
+    memo: dict | None = None,
+) -> Plan:
+    """Expand the batches into runs, apply the command-line filters and check everything.
+
+    Raises ``PlanError`` naming every problem: an unknown region or agency, a year without
+    data, a notebook parameter the notebook does not declare, two batches that disagree.
+    ``memo`` keeps region-summary specs between builds (see ``_summary_spec``).
+    """
+    problems: list[str] = list(scan.problems)
+    notes: list[str] = []
+    registry = scan.agencies
+    for agency_id in agencies or []:
+        if agency_id not in registry:
+            problems.append(f"--agency：单位标识“{agency_id}”不在单位名录 "
+                            f"{display_path(data_dir / 'agencies.csv')} 中"
+                            f"{_suggest(agency_id, registry)}")
+    runs: dict[str, Run] = {}
+    seen_param_problems: set = set()
+    used_memo: dict = {}
+    scope: set[tuple[str, int]] = set()
+    wanted_years = set(years or [])
+    covered_agencies: set[str] = set()
+    covered_years: set[int] = set()
+    for batch in batches:
+        where = batch.label
+        batch_formats = formats or batch.formats
+        batch_profile = profile or batch.profile
+        members: list[str]
+        if batch.region is not None:
+            regions = scan.regions()
+            if batch.region not in regions:
+                problems.append(f"{where}：地区“{batch.region}”在单位名录中没有单位"
+                                f"{_suggest(batch.region, regions)}（已有地区："
+                                f"{'、'.join(r for r in regions if r) or '无'}）")
+                continue
+            members = regions[batch.region]
+        else:
+            members = list(batch.agencies)
+            unknown = [a for a in members if a not in registry]
+            for a in unknown:
+                problems.append(f"{where}：单位标识“{a}”不在单位名录中{_suggest(a, registry)}")
+            members = [a for a in members if a in registry]
+        covered_agencies.update(members)
+        covered_years.update(batch.years)
+        scope.update((a, y) for y in batch.years for a in members if scan.has(a, y))
+        batch_years = [y for y in batch.years if not wanted_years or y in wanted_years]
+        for year in batch_years:
+            with_data = [a for a in members if scan.has(a, year)]
+            if not with_data and batch.region is not None:
+                problems.append(f"{where}：{year} 年度没有统计数据"
+                                f"（{display_path(data_dir / 'stats' / f'{year}.csv')}；"
+                                f"已有年度：{'、'.join(map(str, scan.years())) or '无'}）")
+                continue
+            for agency_id in members:
+                if agencies and agency_id not in agencies:
+                    continue
+                if not scan.has(agency_id, year):
+                    have = "、".join(map(str, scan.years_of(agency_id))) or "无"
+                    message = (f"{scan.name(agency_id)}（{agency_id}）没有 {year} 年度的统计数据"
+                               f"（已有年度：{have}）")
+                    if batch.region is not None:
+                        notes.append(f"{where}：{message}，跳过")
+                    else:
+                        problems.append(f"{where}：{message}")
+                    continue
+                spec = report_spec(agency_id, year, data_dir, out_dir, batch_formats,
+                                   batch_profile, batch.allow_errors, batch.timeout,
+                                   extra=batch.parameters)
+                _check_parameters(spec, problems, seen_param_problems)
+                key = run_key(spec, scan.fingerprint(agency_id, year))
+                row = registry[agency_id]
+                run = Run(spec, key, year, agency_id, row.get("region", ""), row.get("name", ""),
+                          row.get("short_name", ""), batch.name)
+                _add(runs, run, where, problems)
+        if not agencies:
+            for run in summary_runs(batch, scan, out_dir, batch_years, batch_formats, memo,
+                                    used_memo):
+                _check_parameters(run.spec, problems, seen_param_problems)
+                _add(runs, run, where, problems)
+    for agency_id in agencies or []:
+        if agency_id in registry and agency_id not in covered_agencies:
+            problems.append(f"--agency：单位“{scan.name(agency_id)}”（{agency_id}）不在所选参数文件的"
+                            "批次中")
+    for year in years or []:
+        if year not in covered_years:
+            problems.append(f"--year：{year} 年度不在所选参数文件的批次中"
+                            f"（批次年度：{'、'.join(map(str, sorted(covered_years))) or '无'}）")
+    if problems:
+        raise PlanError(problems)
+    ordered = sorted(runs.values(), key=lambda r: (r.year, r.kind != "report", r.target))
+    return Plan(ordered, data_dir, out_dir, scan, batches, notes, used_memo, sorted(scope))
+
+
+def _add(runs: dict[str, Run], run: Run, where: str, problems: list[str]) -> None:
+    other = runs.get(run.target)
+    if other is None:
+        runs[run.target] = run
+    elif other.spec != run.spec:
+        problems.append(f"{where}：{run.label} 也由批次“{other.batch}”生成，但两处的选项不同"
+                        "（格式、版本或参数），请只在一个参数文件中保留它")
+
+
+__all__ = ["Plan", "PlanError", "Run", "make_plan", "run_key", "summary_runs",
+           "REPORT_NOTEBOOK", "SUMMARY_NOTEBOOK"]

@@ -1,0 +1,87 @@
+"""Content hashes of the code a run depends on, and the parameters a notebook declares.
+
+A report depends on the notebook, the package source (every ``*.py`` of ``nianbao`` and the
+format JSON files) and the report template (``templates/`` except the batch index's own
+template, which no report uses). Hashes are of file contents, never of times.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+INDEX_TEMPLATE_DIR = TEMPLATES_DIR / "batch"
+
+
+def _hash_files(root: Path, paths: list[Path]) -> str:
+    h = hashlib.sha256()
+    for path in sorted(paths):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+@cache
+def package_hash() -> str:
+    """SHA-256 of the package source: ``nianbao/**/*.py`` and the format JSON files."""
+    paths = [p for p in PACKAGE_DIR.rglob("*.py") if "__pycache__" not in p.parts]
+    paths += list((PACKAGE_DIR / "formats").rglob("*.json"))
+    return _hash_files(PACKAGE_DIR, paths)
+
+
+@cache
+def template_hash() -> str:
+    """SHA-256 of the report templates (``nianbao/templates/**``, the index page's excluded)."""
+    paths = [p for p in TEMPLATES_DIR.rglob("*") if p.is_file()
+             and INDEX_TEMPLATE_DIR not in p.parents and "__pycache__" not in p.parts]
+    return _hash_files(TEMPLATES_DIR, paths)
+
+
+@cache
+def file_hash(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+class NotebookError(ValueError):
+    """A notebook that cannot be run by the batch (missing, unreadable, no parameters cell)."""
+
+
+@cache
+def declared_parameters(notebook: str) -> dict[str, str]:
+    """Names declared in the notebook's ``parameters`` cell, with their help comments.
+
+    Read with ``ast`` (no kernel, no papermill import); the cell holds typed assignments such
+    as ``year: int = 2020  # report year``.
+    """
+    path = Path(notebook)
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise NotebookError(f"无法读取笔记本 {path}：{exc}") from exc
+    for cell in nb.get("cells", []):
+        if "parameters" not in (cell.get("metadata", {}).get("tags") or []):
+            continue
+        source = "".join(cell.get("source", []))
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as exc:
+            raise NotebookError(f"笔记本 {path} 的参数单元格不是有效的 Python：{exc}") from exc
+        lines = source.splitlines()
+        names: dict[str, str] = {}
+        for node in tree.body:
+            targets = []
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                targets = [node.target.id]
+            elif isinstance(node, ast.Assign):
+                targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            for name in targets:
+                line = lines[node.lineno - 1]
+                names[name] = line.split("#", 1)[1].strip() if "#" in line else ""
+        return names
+    raise NotebookError(f"笔记本 {path} 没有标记为 parameters 的参数单元格")

@@ -1,0 +1,144 @@
+"""What runs on a worker (a local pool process or a Dask worker): one task per run.
+
+Each worker process keeps, for all the runs it executes, the things that are expensive to start
+and safe to share: the imported libraries, one headless Chromium (a new page per report), a
+kernel factory (``nianbao.batch.zygote``) and a kernel started ahead for the next run. Kernels
+themselves are never shared: one per run. ``shutdown`` (also run at exit) stops the waiting
+kernel, the factory and the browser.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import threading
+
+from nianbao.run_report import RunOutcome, RunSpec, produce
+
+#: Imported once per worker before the first run, instead of during it. (The notebooks' own
+#: imports — pandas, matplotlib, nianbao.document — happen in the kernel factory, not here.)
+PRELOAD = ("nbformat", "nbconvert", "papermill", "jupyter_client", "nianbao.render.html",
+           "nianbao.render.pdf", "nianbao.batch.browser")
+
+
+def skip_slow_optional_imports() -> None:
+    """Keep jsonschema from importing ``rfc3987_syntax``, which builds a parser at import time
+    (about 3 s of CPU). jsonschema only uses it to check the ``iri`` string format, which
+    notebook validation never asks for; without it jsonschema simply skips that format.
+    """
+    import sys
+
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+#: How kernels start: ``fork`` (from a kernel factory, the default where supported), ``warm``
+#: (the ordinary way, one run ahead) or ``fresh`` (the ordinary way, when the run starts).
+KERNELS_ENV = "NIANBAO_KERNELS"
+
+
+def kernel_mode() -> str:
+    return os.environ.get(KERNELS_ENV, "fork")
+
+
+def factory_preload(notebooks: tuple[str, ...]) -> tuple[str, ...]:
+    """What a kernel factory imports for these notebooks: everything they import."""
+    from nianbao.batch.kernels import notebook_imports
+
+    return tuple(dict.fromkeys(m for nb in notebooks for m in notebook_imports(nb)))
+
+
+class _State:
+    def __init__(self, notebooks: tuple[str, ...] = (), factory: str | None = None) -> None:
+        from nianbao.batch.kernels import KernelSource, WarmKernels
+
+        mode = kernel_mode()
+        if mode == "fresh":
+            self.kernels = KernelSource()
+        else:
+            self.kernels = WarmKernels(fork=mode == "fork", preload=factory_preload(notebooks),
+                                       factory=factory)
+        self.browser = None
+        self.lock = threading.Lock()
+
+    def get_browser(self):
+        with self.lock:
+            if self.browser is None or self.browser._closed:
+                from nianbao.batch.browser import WorkerBrowser
+
+                self.browser = WorkerBrowser()
+            return self.browser
+
+    def close(self) -> None:
+        self.kernels.close()
+        if self.browser is not None:
+            self.browser.close()
+            self.browser = None
+
+
+_state: _State | None = None
+_state_lock = threading.Lock()
+
+
+def state(notebooks: tuple[str, ...] = (), factory: str | None = None) -> _State:
+    global _state
+    with _state_lock:
+        if _state is None:
+            _state = _State(notebooks, factory)
+            atexit.register(shutdown)
+        return _state
+
+
+def warm_up(pdf: bool = True, notebooks: tuple[str, ...] = (), factory: str | None = None
+            ) -> None:
+    """Prepare this worker: import the libraries, start Chromium and a kernel per notebook.
+
+    ``factory`` is the socket of a kernel factory shared by the workers of this machine
+    (without it, the worker starts its own when kernels are forked).
+    """
+    import importlib
+
+    from nianbao.batch.kernels import sweep_stale_dirs
+
+    skip_slow_optional_imports()
+    sweep_stale_dirs()
+    st = state(notebooks, factory)
+    start_factory = getattr(st.kernels, "start_factory", None)
+    if start_factory is not None:
+        start_factory()  # imports in its own process meanwhile
+    for name in PRELOAD:
+        importlib.import_module(name)
+    for notebook in notebooks:
+        prepare = getattr(st.kernels, "prepare", None)
+        if prepare is not None:
+            prepare(notebook)
+    if pdf:
+        st.get_browser()
+
+
+def run_task(spec: RunSpec) -> RunOutcome:
+    """Execute one run here and return its files (bytes) or its failure."""
+    st = state()
+    browser = st.get_browser() if "pdf" in spec.formats else None
+    outcome = produce(spec, st.kernels, browser)
+    if not outcome.ok and outcome.failure is not None and outcome.failure.retryable:
+        outcome = produce(spec, st.kernels, browser)  # a kernel that did not start: once more
+    outcome.worker = f"{socket.gethostname()}:{os.getpid()}"
+    return outcome
+
+
+def shutdown() -> None:
+    """Stop the waiting kernels and the browser of this worker (idempotent)."""
+    global _state
+    with _state_lock:
+        st, _state = _state, None
+    if st is not None:
+        st.close()
+
+
+def package_fingerprint() -> str:
+    """The package hash as a worker sees it (the driver compares it with its own)."""
+    from nianbao.batch.sources import package_hash
+
+    return package_hash()
