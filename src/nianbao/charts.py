@@ -80,7 +80,7 @@ def font_family() -> list[str]:
     return [FONT_FAMILY]
 
 
-def _style() -> AbstractContextManager:
+def chart_style() -> AbstractContextManager:
     """Chart settings applied only while a figure is built, leaving global rcParams alone."""
     return matplotlib.rc_context(
         {
@@ -150,7 +150,7 @@ def results_by_category(source: ChartSource) -> Figure:
     categories = result_categories(source.format)
     counts = [round(derived_quantity(source, cat)) for cat, _ in categories]
     answered = derived_quantity(source, "answered")
-    with _style():
+    with chart_style():
         if not any(counts):
             fig = _new_figure(3)
             _draw_empty(fig, NO_RESULTS_TEXT)
@@ -205,7 +205,7 @@ def trend(reports: Sequence[YearSource]) -> Figure:
     labelled (received above, answered below) so the chart reads without colour.
     """
     years, new, answered = _series_by_year(reports)
-    with _style():
+    with chart_style():
         fig = _new_figure(8)
         ax = fig.add_subplot()
         _plot_series(ax, years, new, NEW_LABEL, {"marker": "o", "linestyle": "-"}, 6)

@@ -41,18 +41,10 @@ def _formats(text: str) -> tuple[str, ...]:
     return chosen
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    from nianbao.document import ParameterError, prepare
-    from nianbao.run_report import report_spec, run_report
+def _run_one(spec) -> int:
+    """Execute and export one notebook run; print where the outputs went, or why it failed."""
+    from nianbao.run_report import run_report
 
-    try:  # check the parameters before starting a kernel
-        prepare(args.agency, args.year, args.data, profile=args.profile,
-                allow_errors=args.allow_errors)
-    except (ParameterError, Exception) as exc:
-        print(f"不能生成报告：{exc}", file=sys.stderr)
-        return EXIT_ERRORS if not isinstance(exc, ParameterError) else EXIT_UNREADABLE
-    spec = report_spec(args.agency, args.year, args.data, args.out, args.formats,
-                       args.profile, args.allow_errors)
     result = run_report(spec)
     if not result.ok:
         print(f"生成失败：{spec.key}：{result.reason}", file=sys.stderr)
@@ -64,26 +56,33 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from nianbao.document import ParameterError, ReportBlocked, prepare
+    from nianbao.run_report import report_spec
+
+    try:  # check the parameters (and the publish gate) before starting a kernel
+        prepare(args.agency, args.year, args.data, profile=args.profile,
+                allow_errors=args.allow_errors)
+    except ParameterError as exc:
+        print(f"不能生成报告：{exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except ReportBlocked as exc:
+        print(f"不能生成报告：{exc}", file=sys.stderr)
+        return EXIT_ERRORS
+    return _run_one(report_spec(args.agency, args.year, args.data, args.out, args.formats,
+                                args.profile, args.allow_errors))
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     from nianbao.document import ParameterError
     from nianbao.region import check_parameters, summary_spec
-    from nianbao.run_report import run_report
 
     try:  # check the parameters before starting a kernel
         check_parameters(args.region, args.year, args.data)
     except ParameterError as exc:
         print(f"不能生成区域汇总：{exc}", file=sys.stderr)
         return EXIT_UNREADABLE
-    spec = summary_spec(args.region, args.year, args.data, args.out, args.formats)
-    result = run_report(spec)
-    if not result.ok:
-        print(f"生成失败：{spec.key}：{result.reason}", file=sys.stderr)
-        if result.failed_notebook:
-            print(f"已保存执行到出错处的笔记本：{result.failed_notebook}", file=sys.stderr)
-        return EXIT_ERRORS
-    for kind, path in result.outputs.items():
-        print(f"{kind}: {path}")
-    return EXIT_OK
+    return _run_one(summary_spec(args.region, args.year, args.data, args.out, args.formats))
 
 
 def cmd_export(args: argparse.Namespace) -> int:

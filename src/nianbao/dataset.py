@@ -6,6 +6,7 @@ vectorised; ``Dataset.report`` gives the typed model of one agency-year for a no
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -93,6 +94,24 @@ class Dataset:
 
     def has(self, agency_id: str, year: int) -> bool:
         return (agency_id, int(year)) in self.row_index
+
+    def restrict_years(self, years) -> Dataset:
+        """The same dataset limited to some report years (validation work grows with the
+        rows it sees: a multi-year load validated for one year need not check them all)."""
+        wanted = {int(y) for y in years}
+        rows = np.flatnonzero(self.keys.year.isin(wanted).to_numpy())
+        new_index = {int(old): new for new, old in enumerate(rows)}
+        return dataclasses.replace(
+            self,
+            cells=self.cells[self.cells["year"].isin(wanted)],
+            texts={k: v for k, v in self.texts.items() if k[1] in wanted},
+            findings=[f for f in self.findings if f.year is None or f.year in wanted],
+            keys=self.keys.iloc[rows].reset_index(drop=True),
+            values=self.values[rows],
+            blank=self.blank[rows],
+            derived=self.derived[rows],
+            units={(new_index[k], r): u for (k, r), u in self.units.items() if k in new_index},
+        )
 
     # ----------------------------------------------------------------- models
 

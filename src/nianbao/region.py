@@ -11,7 +11,6 @@ and are re-exported here.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -254,22 +253,8 @@ def check_totals(totals: RegionTotals) -> list[TotalsCheck]:
 
 
 def restrict_years(ds: Dataset, years: Iterable[int]) -> Dataset:
-    """The same dataset limited to some report years (for validating one year of a dataset
-    loaded for a multi-year trend: validation work grows with the rows it sees)."""
-    wanted = {int(y) for y in years}
-    rows = np.flatnonzero(ds.keys.year.isin(wanted).to_numpy())
-    new_index = {int(old): new for new, old in enumerate(rows)}
-    return dataclasses.replace(
-        ds,
-        cells=ds.cells[ds.cells["year"].isin(wanted)],
-        texts={k: v for k, v in ds.texts.items() if k[1] in wanted},
-        findings=[f for f in ds.findings if f.year is None or f.year in wanted],
-        keys=ds.keys.iloc[rows].reset_index(drop=True),
-        values=ds.values[rows],
-        blank=ds.blank[rows],
-        derived=ds.derived[rows],
-        units={(new_index[k], ref): u for (k, ref), u in ds.units.items() if k in new_index},
-    )
+    """Kept for callers of this module: see ``Dataset.restrict_years``."""
+    return ds.restrict_years(years)
 
 
 def check_region_year(ds: Dataset, agency_ids: Sequence[str], year: int) -> list[Finding]:

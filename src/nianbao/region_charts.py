@@ -7,27 +7,22 @@ side by side. Bars are grey with black edges and labelled, so the chart reads in
 
 from __future__ import annotations
 
-import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from nianbao.charts import ANSWERED_LABEL, CM, COUNT_AXIS_LABEL, NEW_LABEL, WIDTH_IN, font_family
+from nianbao.charts import (
+    ANSWERED_LABEL,
+    CM,
+    COUNT_AXIS_LABEL,
+    NEW_LABEL,
+    WIDTH_IN,
+    chart_style,
+)
 
 TOP_AGENCIES = 20  # agencies drawn in the comparison chart; the rest are summed in a note
 BAR_CM = 0.55  # height per agency
-
-
-def _style():
-    return matplotlib.rc_context({
-        "font.family": font_family(),
-        "font.size": 9,
-        "axes.unicode_minus": False,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "hatch.linewidth": 0.6,
-    })
 
 
 def top_agencies(comparison: pd.DataFrame, n: int = TOP_AGENCIES) -> pd.DataFrame:
@@ -44,7 +39,7 @@ def agencies_chart(comparison: pd.DataFrame, n: int = TOP_AGENCIES) -> Figure:
     names = shown["name"].tolist()
     new = shown["new"].fillna(0).round().astype(int).to_numpy()
     answered = shown["answered"].fillna(0).round().astype(int).to_numpy()
-    with _style():
+    with chart_style():
         fig = Figure(figsize=(WIDTH_IN, max(6.0, BAR_CM * len(names) + 2.5) * CM),
                      layout="constrained")
         ax = fig.add_subplot()
