@@ -383,3 +383,34 @@ def test_forked_kernels_give_the_same_report_as_ordinary_ones(tmp_path):
     plain = produce(spec, KernelSource())
     assert a.ok and b.ok and plain.ok, (a.failure, b.failure, plain.failure)
     assert a.files["html"] == b.files["html"] == plain.files["html"]
+
+
+def test_region_batches_plan_their_summaries(tmp_path, capsys):
+    data = dataset(tmp_path / "data", AGENCIES, [2021, 2022])
+    batch = params(tmp_path / "batch.yaml", years="2021-2022", region="测试区", summaries=True)
+    out = tmp_path / "build"
+    assert main(["--data", str(data), "--out", str(out), "--params", str(batch),
+                 "--dry-run"]) == 0
+    listed = capsys.readouterr().out
+    assert "共 6 项" in listed
+    assert "测试区 2021 年度汇总" in listed and "测试区 2022 年度汇总" in listed
+    assert "2022/_regions/" in listed
+    # --agency narrows the batch to reports: no region summary
+    assert main(["--data", str(data), "--out", str(out), "--params", str(batch),
+                 "--agency", "alpha", "--dry-run"]) == 0
+    assert "_regions" not in capsys.readouterr().out
+
+
+def test_a_second_build_into_the_same_directory_is_refused(tmp_path, capsys):
+    from nianbao.batch.runner import _lock
+
+    data = dataset(tmp_path / "data", AGENCIES, [2021])
+    batch = params(tmp_path / "batch.yaml", years=2021, region="测试区")
+    out = tmp_path / "build"
+    held = _lock(out)
+    try:
+        code = main(["--data", str(data), "--out", str(out), "--params", str(batch), "--quiet"])
+    finally:
+        held.close()
+    assert code == 2
+    assert "另一个 build.py 正在向" in capsys.readouterr().err
