@@ -28,6 +28,8 @@ import time
 from functools import cache
 from pathlib import Path
 
+from nianbao.batch.zygote import read_line
+
 ENGINE_NAME = "nianbao-single-use"
 START_TIMEOUT = 60.0
 
@@ -318,13 +320,7 @@ class Zygote:
             try:
                 conn.connect(self.path)
                 conn.sendall(json.dumps(request).encode() + b"\n")
-                answer = b""
-                while not answer.endswith(b"\n"):
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        break
-                    answer += chunk
-                return int(json.loads(answer)["pid"])
+                return int(json.loads(read_line(conn))["pid"])
             except (OSError, ValueError, KeyError) as exc:
                 self.broken = True
                 raise KernelStartError(f"kernel factory did not fork: {exc}") from exc

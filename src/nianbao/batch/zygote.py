@@ -28,7 +28,8 @@ import traceback
 from pathlib import Path
 
 
-def _read_line(conn: socket.socket, limit: int = 1 << 20) -> bytes:
+def read_line(conn: socket.socket, limit: int = 1 << 20) -> bytes:
+    """One newline-terminated message from a socket (both ends of the factory use it)."""
     data = b""
     while not data.endswith(b"\n"):
         chunk = conn.recv(65536)
@@ -121,7 +122,7 @@ def _accept_loop(server: socket.socket, parent: int) -> None:
             continue
         conn.settimeout(10.0)
         try:
-            request = json.loads(_read_line(conn))
+            request = json.loads(read_line(conn))
         except (OSError, ValueError):
             conn.close()
             continue
