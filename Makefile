@@ -49,6 +49,7 @@ test: venv system-deps ## Run the whole test suite (includes slow notebook and b
 
 lint: venv ## Check the code with ruff
 	$(VENV)/bin/ruff check src tests $(wildcard build.py)
+	$(VENV)/bin/lint-imports
 
 report: venv system-deps ## Build the sample reports (build.py)
 	$(PY) build.py

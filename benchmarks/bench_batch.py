@@ -50,7 +50,7 @@ def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
 
 
 def synth(out: Path, agencies: int, years: str) -> Path:
-    run([PYTHON, "-m", "nianbao.synth", "--agencies", str(agencies), "--years", years,
+    run([PYTHON, "-m", "nianbao.testing.synth", "--agencies", str(agencies), "--years", years,
          "--out", str(out)])
     return out
 
@@ -111,7 +111,7 @@ def same_export(a: Path, b: Path, runs: list[tuple[str, int]]) -> tuple[int, int
     import nbformat
 
     from nianbao.render.html import export_html
-    from nianbao.run_report import collect_metadata
+    from nianbao.run.execute import collect_metadata
 
     def html(path: Path) -> str:
         nb = nbformat.read(path, as_version=4)

@@ -12,11 +12,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from nianbao import synth
-from nianbao.dataset import load
-from nianbao.expr import compile_expr
-from nianbao.formatspec import format_for_year
-from nianbao.validate import validate
+from nianbao.checks.validate import validate
+from nianbao.data.dataset import load
+from nianbao.formats.expr import compile_expr
+from nianbao.formats.spec import format_for_year
+from nianbao.testing import synth
 
 YEARS = list(range(2019, 2025))
 

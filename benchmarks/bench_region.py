@@ -15,17 +15,17 @@ from pathlib import Path
 
 import nbformat
 
-from nianbao import synth
-from nianbao.dataset import load
-from nianbao.region import (
-    SUMMARY_NOTEBOOK,
+from nianbao.data.dataset import load
+from nianbao.region.document import SummaryDocument
+from nianbao.region.summary import (
     TREND_YEARS,
     RegionData,
     check_parameters,
     check_region_year,
     region_provenance,
 )
-from nianbao.region_document import SummaryDocument
+from nianbao.run.targets import SUMMARY_NOTEBOOK
+from nianbao.testing import synth
 
 GOAL_SECONDS = 30.0
 
@@ -62,7 +62,7 @@ def notebook(data_dir: Path, region: str, year: int, pdf: bool) -> dict[str, flo
     import papermill
 
     from nianbao.render.html import export_html
-    from nianbao.run_report import collect_metadata
+    from nianbao.run.execute import collect_metadata
 
     times = {}
     with tempfile.TemporaryDirectory() as work:

@@ -5,7 +5,7 @@ across years and both report formats (F2019 for 2020, F2021 from 2021) are exerc
 
 - 浮山街道 (``fushan``) 2020 is transcribed from its published report, blanks and genuine errors
   included (see ``data/README.md`` for every reading of the garbled table 三);
-- everything else is synthetic (``nianbao.synth``); ``fushan`` 2021–2023 continues from the
+- everything else is synthetic (``nianbao.testing.synth``); ``fushan`` 2021–2023 continues from the
   transcribed carry-out so that R5 holds across the seam.
 
 Usage::
@@ -21,8 +21,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from nianbao.formatspec import format_for_year
-from nianbao.synth import AGENCY_COLUMNS, APPLICANT_COLUMNS, SynthData, generate_for, merge, write
+from nianbao.formats.spec import format_for_year
+from nianbao.testing.synth import (
+    AGENCY_COLUMNS,
+    APPLICANT_COLUMNS,
+    SynthData,
+    generate_for,
+    merge,
+    write,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "咸宁市咸安区"

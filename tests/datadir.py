@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from nianbao.formatspec import format_for_year
+from nianbao.formats.spec import format_for_year
 
 AGENCY_HEADER = ["agency_id", "name", "short_name", "region", "kind", "address", "phone",
                  "postcode", "email", "website"]

@@ -1,6 +1,6 @@
 """Synthetic data directories for the region, explore and export tests, with known defects.
 
-``synth_dir`` writes consistent data with ``nianbao.synth``; the helpers then plant exactly the
+``synth_dir`` writes consistent data with ``testing.synth``; the helpers then plant exactly the
 problems a test wants to find (an agency without data, a missing narrative, a late publication,
 a broken carry-over, an unbalanced table) by editing the written files.
 """
@@ -11,7 +11,7 @@ import csv
 import re
 from pathlib import Path
 
-from nianbao import synth
+from nianbao.testing import synth
 
 REGION = synth.DEFAULT_REGION
 OTHER_REGION = "测试市样例县"

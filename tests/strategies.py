@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from nianbao.formatspec import format_for_year
+from nianbao.formats.spec import format_for_year
 
 APPLICANT_COLS = ["natural_person", "org_commercial", "org_research", "org_social_welfare",
                   "org_legal_service", "org_other"]

@@ -26,9 +26,10 @@ from batchdata import (
     params,
     set_cell,
 )
-from nianbao.batch.params import ParamsError, from_mapping, parse_years
+from nianbao.batch.params import from_mapping, parse_years
 from nianbao.batch.scan import scan
 from nianbao.cli import main
+from nianbao.errors import ParamsError
 
 AGENCIES = {"alpha": "甲街道", "beta": "乙街道"}
 
@@ -142,7 +143,7 @@ def test_fingerprints_ignore_row_order(tmp_path):
 
 def test_noop_build_of_1000_agency_years_is_fast(tmp_path):
     data = tmp_path / "data"
-    subprocess.run([sys.executable, "-m", "nianbao.synth", "--agencies", "250", "--years",
+    subprocess.run([sys.executable, "-m", "nianbao.testing.synth", "--agencies", "250", "--years",
                     "2020-2023", "--out", str(data)], check=True, capture_output=True)
     agencies = [line.split(",", 1)[0] for line in
                 (data / "agencies.csv").read_text(encoding="utf-8").splitlines()[1:]]
@@ -286,7 +287,7 @@ def tiny_run(tmp_path: Path, name: str, body: str, timeout: float = 60.0):
     import json
 
     from nianbao.batch.plan import Run
-    from nianbao.run_report import RunSpec
+    from nianbao.run.targets import RunSpec
 
     notebook = tmp_path / f"{name}.ipynb"
     notebook.write_text(NOTEBOOK.format(body=json.dumps(body)), encoding="utf-8")
@@ -328,7 +329,8 @@ def test_cell_error_dead_kernel_and_timeout_fail_only_their_run(tmp_path):
 
 
 def test_local_pool_isolates_crashes_and_enforces_time_limits():
-    from nianbao.batch.executors import LocalPool, RunTimeout, WorkerLost
+    from nianbao.batch.executors import LocalPool
+    from nianbao.errors import RunTimeout, WorkerLost
 
     pool = LocalPool(2, grace=0.5)
     try:  # tasks are plain library functions: the workers must be able to import them
@@ -350,13 +352,12 @@ def test_local_pool_isolates_crashes_and_enforces_time_limits():
 # ------------------------------------------------------------------ pieces
 
 
-def test_collect_metadata_is_idempotent_and_mimetype_matches_document():
+def test_collect_metadata_is_idempotent():
     import nbformat
 
-    from nianbao.document import METADATA_MIMETYPE as DOCUMENT_MIMETYPE
-    from nianbao.run_report import METADATA_MIMETYPE, collect_metadata
+    from nianbao.report.bundle import METADATA_MIMETYPE
+    from nianbao.run.execute import collect_metadata
 
-    assert METADATA_MIMETYPE == DOCUMENT_MIMETYPE
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("")
     cell.outputs = [nbformat.v4.new_output("display_data",
@@ -369,8 +370,9 @@ def test_collect_metadata_is_idempotent_and_mimetype_matches_document():
 
 @pytest.mark.slow
 def test_forked_kernels_give_the_same_report_as_ordinary_ones(tmp_path):
-    from nianbao.batch.kernels import KernelSource, WarmKernels, notebook_imports
-    from nianbao.run_report import REPORT_NOTEBOOK, produce, report_spec
+    from nianbao.run.execute import produce
+    from nianbao.run.kernels import KernelSource, WarmKernels, notebook_imports
+    from nianbao.run.targets import REPORT_NOTEBOOK, report_spec
 
     data = dataset(tmp_path / "data", AGENCIES, [2020, 2021])
     spec = report_spec("alpha", 2021, data, tmp_path / "build", ("html",))

@@ -9,9 +9,9 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from nianbao import charts
-from nianbao.formatspec import format_for_year
-from nianbao.model import Agency, Report
+from nianbao.data.model import Agency, Report
+from nianbao.formats.spec import format_for_year
+from nianbao.report import charts
 
 AGENCY = Agency("test", "测试市测试局", "测试局", "测试市", "department")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

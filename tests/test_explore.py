@@ -9,7 +9,7 @@ import pytest
 import regiondata as rd
 from datadir import agency_row, write_dataset, zero_report
 from nianbao import explore
-from nianbao.formatspec import format_for_year
+from nianbao.formats.spec import format_for_year
 from nianbao.paths import PROJECT_ROOT
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "explore.ipynb"

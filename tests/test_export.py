@@ -15,12 +15,9 @@ import pytest
 
 import regiondata as rd
 from datadir import agency_row, write_dataset, zero_report
-from nianbao.dataset import load
-from nianbao.document import ParameterError
-from nianbao.formatspec import format_for_year
-from nianbao.paths import PROJECT_ROOT
-from nianbao.region import check_region_year
-from nianbao.workbook import (
+from nianbao.data.dataset import load
+from nianbao.errors import ParameterError
+from nianbao.export.workbook import (
     AGENCY_SHEET,
     FINDINGS_SHEET,
     INFO_SHEET,
@@ -28,6 +25,9 @@ from nianbao.workbook import (
     sheet_name,
     table_headers,
 )
+from nianbao.formats.spec import format_for_year
+from nianbao.paths import PROJECT_ROOT
+from nianbao.region.summary import check_region_year
 
 
 @pytest.fixture(scope="module", params=[2020, 2022], ids=["F2019", "F2021"])

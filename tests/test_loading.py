@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from datadir import agency_row, write_dataset, zero_report
-from nianbao.dataset import load
-from nianbao.issues import DataReadError
-from nianbao.validate import check
+from nianbao.checks.validate import check
+from nianbao.data.dataset import load
+from nianbao.errors import DataReadError
 
 ROOT = Path(__file__).resolve().parents[1]
 REG = [agency_row("a1", "甲街道"), agency_row("b2", "乙镇", kind="乡镇")]

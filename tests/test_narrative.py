@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nianbao.formatspec import format_for_year
-from nianbao.model import Agency, Narrative, Report
-from nianbao.narrative import (
+from nianbao.data.model import Agency, Narrative, Report
+from nianbao.formats.spec import format_for_year
+from nianbao.report.narrative import (
     fee_sentence,
     fmt_count,
     fmt_money,
@@ -571,8 +571,8 @@ def test_s4_upheld_only_when_every_case_was_upheld(r):
 
 def test_s2_table_of_an_unknown_kind_is_still_stated():
     """A table of a future format without dedicated wording falls back to label + value."""
-    from nianbao.formatspec import Table
-    from nianbao.narrative import _generic_sentence
+    from nianbao.formats.spec import Table
+    from nianbao.report.narrative import _generic_sentence
 
     table = Table.model_validate({
         "id": "t2_x", "section": "s2", "columns": [

@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 
 import regiondata as rd
 from datadir import agency_row, write_dataset, zero_report
-from nianbao.dataset import load
-from nianbao.document import ParameterError
-from nianbao.formatspec import format_for_year
-from nianbao.narrative import fmt_pct
+from nianbao.checks.validate import check
+from nianbao.data.dataset import load
+from nianbao.errors import ParameterError
+from nianbao.formats.spec import format_for_year
 from nianbao.paths import PROJECT_ROOT
-from nianbao.region import (
-    SUMMARY_NOTEBOOK,
+from nianbao.region.document import Col, data_table_html, prepare_summary
+from nianbao.region.summary import (
     check_region_year,
     check_totals,
     comparison_frame,
@@ -32,11 +32,10 @@ from nianbao.region import (
     region_totals,
     regions_of,
     restrict_years,
-    summary_spec,
     validation_overview,
 )
-from nianbao.region_document import Col, data_table_html, prepare_summary
-from nianbao.validate import check
+from nianbao.report.narrative import fmt_pct
+from nianbao.run.targets import SUMMARY_NOTEBOOK, summary_spec
 from strategies import consistent_report
 
 REPORT_RULES = ("R1_t3_balance", "R2_t3_result_total", "R3_t3_row_total", "R4_t4_rev_total",
@@ -335,7 +334,7 @@ def test_data_table_html_escapes_and_formats():
 
 @pytest.fixture(scope="module")
 def built_summary(defects, tmp_path_factory):
-    from nianbao.run_report import run_report
+    from nianbao.run.execute import run_report
 
     root, ids, plan = defects
     out = tmp_path_factory.mktemp("build")
@@ -444,7 +443,7 @@ def test_build_summary_command(defects, tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(not (SAMPLE / "agencies.csv").exists(), reason="sample data not present")
 def test_summary_on_the_sample_data(tmp_path):
-    from nianbao.run_report import run_report
+    from nianbao.run.execute import run_report
 
     spec = summary_spec("咸宁市咸安区", 2020, SAMPLE, tmp_path, ("html",))
     result = run_report(spec)
@@ -458,7 +457,7 @@ def test_summary_on_the_sample_data(tmp_path):
 
 
 def test_fingerprint_follows_the_data(tmp_path):
-    from nianbao.region import region_fingerprint
+    from nianbao.region.summary import region_fingerprint
 
     root = rd.synth_dir(tmp_path, n=3, years=[2020, 2021])
     first = region_fingerprint(load_region(rd.REGION, 2021, root))
@@ -502,13 +501,13 @@ def test_fee_sentence_only_when_every_agency_stated_its_fees(tmp_path):
 
 
 def test_region_names_need_no_heavy_imports():
-    code = ("import sys; from nianbao.region_spec import summary_spec; "
+    code = ("import sys; from nianbao.run.targets import summary_spec; "
             "summary_spec('咸宁市咸安区', 2021); "
             "print(sorted(m for m in ('pandas', 'matplotlib', 'numpy') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
     assert done.stdout.strip() == "[]", done.stderr
-    from nianbao.loading import SLUG
-    from nianbao.region_spec import SLUG as SPEC_SLUG
+    from nianbao.data.loading import SLUG
+    from nianbao.region.spec import SLUG as SPEC_SLUG
 
     assert SLUG.pattern == SPEC_SLUG.pattern

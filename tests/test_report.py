@@ -13,12 +13,15 @@ import pytest
 from pypdf import PdfReader
 
 from datadir import agency_row, write_dataset, zero_report
-from nianbao import narrative, synth
-from nianbao.dataset import load
-from nianbao.document import ParameterError, ReportBlocked, prepare
+from nianbao.data.dataset import load
+from nianbao.errors import ParameterError, ReportBlocked
 from nianbao.paths import DATA_DIR, PROJECT_ROOT
-from nianbao.run_report import report_spec, run_report
-from nianbao.tables_parse import parse_official_table
+from nianbao.report import narrative
+from nianbao.report.document import prepare
+from nianbao.run.execute import run_report
+from nianbao.run.targets import report_spec
+from nianbao.testing import synth
+from nianbao.testing.tables_parse import parse_official_table
 
 pytestmark = pytest.mark.slow
 

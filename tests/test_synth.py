@@ -21,8 +21,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nianbao import synth
-from nianbao.formatspec import format_for_year
+from nianbao.formats.spec import format_for_year
+from nianbao.testing import synth
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -292,7 +292,7 @@ def test_same_seed_gives_identical_files(tmp_path):
 
 def test_cli_matches_library(tmp_path):
     """Also proves that output does not depend on the process (hash seeds, import order)."""
-    cmd = [sys.executable, "-m", "nianbao.synth", "--agencies", "6", "--years", "2020-2022",
+    cmd = [sys.executable, "-m", "nianbao.testing.synth", "--agencies", "6", "--years", "2020-2022",
            "--out", str(tmp_path / "cli"), "--seed", "3", "--region", "示例市样本县"]
     subprocess.run(cmd, check=True, capture_output=True)
     synth.write(synth.generate(6, [2020, 2021, 2022], seed=3, region="示例市样本县"),

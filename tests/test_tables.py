@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nianbao.formatspec import ReportFormat, format_for_year
-from nianbao.model import Agency, Report
-from nianbao.tables import (
+from nianbao.data.model import Agency, Report
+from nianbao.formats.spec import ReportFormat, format_for_year
+from nianbao.report.tables import (
     OfficialTable,
     format_number,
     section2_html,
@@ -19,7 +19,7 @@ from nianbao.tables import (
     section_html,
     section_table,
 )
-from nianbao.tables_parse import HtmlTable, parse_official_table, read_tables
+from nianbao.testing.tables_parse import HtmlTable, parse_official_table, read_tables
 
 AGENCY = Agency("test", "测试市测试局", "测试局", "测试市", "department")
 YEARS = {"F2019": 2020, "F2021": 2023}

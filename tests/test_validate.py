@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from datadir import agency_row, default_text, write_dataset, zero_report
-from nianbao.dataset import load
-from nianbao.expr import refs_in
-from nianbao.formatspec import format_for_year
-from nianbao.validate import check
+from nianbao.checks.validate import check
+from nianbao.data.dataset import load
+from nianbao.formats.expr import refs_in
+from nianbao.formats.spec import format_for_year
 from strategies import APPLICANT_COLS, consistent_report
 
 VECTORS = {v["id"]: v for v in json.loads(

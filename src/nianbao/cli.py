@@ -16,9 +16,9 @@ def _add_data(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from nianbao.dataset import load
-    from nianbao.findings_text import findings_to_json, findings_to_text
-    from nianbao.validate import check
+    from nianbao.checks.validate import check
+    from nianbao.checks.wording import findings_to_json, findings_to_text
+    from nianbao.data.dataset import load
 
     ds = load(args.data, years=args.year, agencies=args.agency)
     findings = check(ds, agencies=args.agency, years=args.year)
@@ -32,7 +32,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _formats(text: str) -> tuple[str, ...]:
-    from nianbao.run_report import FORMATS
+    from nianbao.run.targets import FORMATS
 
     chosen = tuple(f.strip() for f in text.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
@@ -43,7 +43,7 @@ def _formats(text: str) -> tuple[str, ...]:
 
 def _run_one(spec) -> int:
     """Execute and export one notebook run; print where the outputs went, or why it failed."""
-    from nianbao.run_report import run_report
+    from nianbao.run.execute import run_report
 
     result = run_report(spec)
     if not result.ok:
@@ -57,8 +57,9 @@ def _run_one(spec) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from nianbao.document import ParameterError, ReportBlocked, prepare
-    from nianbao.run_report import report_spec
+    from nianbao.errors import ParameterError, ReportBlocked
+    from nianbao.report.document import prepare
+    from nianbao.run.targets import report_spec
 
     try:  # check the parameters (and the publish gate) before starting a kernel
         prepare(args.agency, args.year, args.data, profile=args.profile,
@@ -74,8 +75,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from nianbao.document import ParameterError
-    from nianbao.region import check_parameters, summary_spec
+    from nianbao.errors import ParameterError
+    from nianbao.region.summary import check_parameters
+    from nianbao.run.targets import summary_spec
 
     try:  # check the parameters before starting a kernel
         check_parameters(args.region, args.year, args.data)
@@ -86,8 +88,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from nianbao.document import ParameterError
-    from nianbao.workbook import export_workbook
+    from nianbao.errors import ParameterError
+    from nianbao.export.workbook import export_workbook
 
     try:
         result = export_workbook(args.xlsx, args.year, args.data, region=args.region)

@@ -18,15 +18,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nianbao.dataset import Dataset, load
-from nianbao.expr import compile_expr
-from nianbao.formatspec import CELL_SEP, all_formats
-from nianbao.issues import findings_frame
-from nianbao.measures import quantities_frame
-from nianbao.model import Report
+from nianbao.checks.validate import check
+from nianbao.data.dataset import Dataset, load
+from nianbao.data.measures import quantities_frame
+from nianbao.data.model import Report
+from nianbao.findings import findings_frame
+from nianbao.formats.expr import compile_expr
+from nianbao.formats.spec import CELL_SEP, all_formats
 from nianbao.paths import DATA_DIR
-from nianbao.region import region_agency_ids, regions_of, rule_titles
-from nianbao.validate import check
+from nianbao.region.summary import region_agency_ids, regions_of, rule_titles
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 NON_DISCLOSURE = ("deny", "unable", "noproc", "other")  # result categories that disclose nothing
@@ -107,7 +107,7 @@ def load_all(data_dir: str | Path = DATA_DIR, region: str | None = None,
     """Read every agency and year of ``data_dir`` (or one ``region``, or some ``years``)."""
     agencies = None
     if region:
-        from nianbao.loading import load_agencies
+        from nianbao.data.loading import load_agencies
 
         registry, _ = load_agencies(Path(data_dir))
         agencies = region_agency_ids(registry, region)

@@ -24,20 +24,10 @@ from concurrent.futures import Future
 from concurrent.futures import as_completed as futures_as_completed
 from multiprocessing.connection import Connection, wait
 
+from nianbao.errors import RunTimeout, TaskError, WorkerLost
+
 #: Extra seconds the executor allows beyond a run's own time limit before it steps in.
 GRACE = 30.0
-
-
-class RunTimeout(Exception):
-    """A task exceeded its wall-clock limit and was stopped by the executor."""
-
-
-class WorkerLost(Exception):
-    """The worker process died while running a task."""
-
-
-class TaskError(Exception):
-    """A task raised in the worker; carries the worker-side traceback as text."""
 
 
 # ------------------------------------------------------------------ local pool

@@ -13,7 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from nianbao.run_report import DETERMINISTIC, atomic_write
+from nianbao.files import atomic_write
+from nianbao.run.execute import DETERMINISTIC
 
 VERSION = 1
 FILENAME = ".manifest.json"

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from nianbao.batch.sources import INDEX_TEMPLATE_DIR, file_hash
-from nianbao.run_report import atomic_write
+from nianbao.files import atomic_write
 
 FINDING_COLUMNS = ("agency_id", "agency", "year", "rule", "severity", "cells", "labels",
                    "expected", "actual", "message", "file", "line")
@@ -27,8 +27,8 @@ INDEX_TEMPLATE = "index.html.j2"
 
 def batch_findings(data_dir: Path, agencies: list[str], years: list[int]):
     """Every finding of ``check`` for the batch's agencies and years (loads the data once)."""
-    from nianbao.dataset import load
-    from nianbao.validate import check
+    from nianbao.checks.validate import check
+    from nianbao.data.dataset import load
 
     ds = load(data_dir, years=sorted(set(years)), agencies=sorted(set(agencies)))
     return check(ds, agencies=sorted(set(agencies)), years=sorted(set(years)))

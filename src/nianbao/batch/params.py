@@ -11,16 +11,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nianbao.errors import ParamsError
+
 FORMATS = ("html", "pdf")
 PROFILES = ("review", "publish")
 KEYS = ("name", "title", "years", "region", "agencies", "formats", "profile", "allow_errors",
         "summaries", "timeout", "parameters")
 #: Parameters the batch sets itself; a batch file may not set them under ``parameters``.
 RESERVED_PARAMETERS = ("agency_id", "year", "data_dir", "profile", "allow_errors", "region")
-
-
-class ParamsError(ValueError):
-    """A batch file that cannot be used, with a message that says how to fix it."""
 
 
 @dataclass(frozen=True)

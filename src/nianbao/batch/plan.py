@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nianbao.batch.params import BatchParams
@@ -23,18 +23,15 @@ from nianbao.batch.sources import (
     package_hash,
     template_hash,
 )
-from nianbao.paths import NOTEBOOKS_DIR, display_path
-from nianbao.run_report import REPORT_NOTEBOOK, RunSpec, report_spec
-
-SUMMARY_NOTEBOOK = NOTEBOOKS_DIR / "region_summary.ipynb"
-
-
-class PlanError(ValueError):
-    """The batch cannot run as asked; ``problems`` lists every reason (in Chinese)."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+from nianbao.errors import PlanError
+from nianbao.paths import display_path
+from nianbao.run.targets import (
+    REPORT_NOTEBOOK,
+    SUMMARY_NOTEBOOK,
+    RunSpec,
+    report_spec,
+    summary_spec,
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +71,6 @@ class Plan:
     scan: DataScan
     batches: list[BatchParams]
     notes: list[str] = field(default_factory=list)  # things skipped, worth telling the user
-    memo: dict = field(default_factory=dict)  # the summary specs this plan used (see make_plan)
     #: Every agency-year of the batches, whatever --agency/--year selected: the validation
     #: files always cover the whole batch.
     scope: list[tuple[str, int]] = field(default_factory=list)
@@ -119,13 +115,12 @@ def _check_parameters(spec: RunSpec, problems: list[str], seen: set) -> None:
 
 
 def summary_runs(batch: BatchParams, scan: DataScan, out_dir: Path, years: list[int],
-                 formats: tuple[str, ...], memo: dict | None = None,
-                 used: dict | None = None) -> list[Run]:
+                 formats: tuple[str, ...]) -> list[Run]:
     """The region-summary runs of a region batch (none when the summary notebook is missing).
 
     The hook through which a batch file's region × years also produce
     ``<out>/<year>/_regions/<slug>/summary.*``; each spec comes from
-    ``nianbao.region.summary_spec``.
+    ``nianbao.run.targets.summary_spec``.
     """
     if not (batch.region and batch.summaries and SUMMARY_NOTEBOOK.exists()):
         return []
@@ -134,42 +129,11 @@ def summary_runs(batch: BatchParams, scan: DataScan, out_dir: Path, years: list[
     for year in years:
         if not any(scan.has(a, year) for a in members):
             continue
-        spec = _summary_spec(batch.region, year, scan.data_dir, out_dir, formats, batch.timeout,
-                             memo, used)
+        spec = summary_spec(batch.region, year, scan.data_dir, out_dir, formats, batch.timeout)
         key = run_key(spec, scan.region_fingerprint(members, year))
         runs.append(Run(spec, key, year, None, batch.region, batch.region, batch.region,
                         batch.name))
     return runs
-
-
-def _summary_spec(region: str, year: int, data_dir: Path, out_dir: Path,
-                  formats: tuple[str, ...], timeout: float, memo: dict | None,
-                  used: dict | None = None) -> RunSpec:
-    """``nianbao.region.summary_spec``, remembered in ``memo`` by its arguments and inputs
-    (``used`` collects the entries this plan needed, to keep next time).
-
-    The function is pure given its arguments, the package source and the data directory's
-    ``regions.csv`` (which names the output folder); importing ``nianbao.region`` costs more
-    than a whole build with nothing to do, so its answers are kept between builds.
-    """
-    regions_csv = data_dir / "regions.csv"
-    inputs = [region, int(year), str(data_dir), str(out_dir), list(formats), float(timeout),
-              package_hash(), file_hash(str(regions_csv)) if regions_csv.exists() else ""]
-    key = hashlib.sha256(json.dumps(inputs, ensure_ascii=False).encode()).hexdigest()
-    if memo is not None and key in memo:
-        fields = dict(memo[key])
-        if used is not None:
-            used[key] = memo[key]
-        fields["params"] = tuple((k, v) for k, v in fields["params"])
-        fields["formats"] = tuple(fields["formats"])
-        return RunSpec(**fields)
-    from nianbao.region import summary_spec  # imports pandas and matplotlib
-
-    spec = summary_spec(region, year, data_dir, out_dir, formats, timeout)
-    if used is not None:
-        used[key] = {**asdict(spec), "params": [list(p) for p in spec.params],
-                     "formats": list(spec.formats)}
-    return spec
 
 
 def make_plan(
@@ -182,13 +146,11 @@ def make_plan(
     years: list[int] | None = None,
     formats: tuple[str, ...] | None = None,
     profile: str | None = None,
-    memo: dict | None = None,
 ) -> Plan:
     """Expand the batches into runs, apply the command-line filters and check everything.
 
     Raises ``PlanError`` naming every problem: an unknown region or agency, a year without
     data, a notebook parameter the notebook does not declare, two batches that disagree.
-    ``memo`` keeps region-summary specs between builds (see ``_summary_spec``).
     """
     problems: list[str] = list(scan.problems)
     notes: list[str] = []
@@ -200,7 +162,6 @@ def make_plan(
                             f"{_suggest(agency_id, registry)}")
     runs: dict[str, Run] = {}
     seen_param_problems: set = set()
-    used_memo: dict = {}
     scope: set[tuple[str, int]] = set()
     wanted_years = set(years or [])
     covered_agencies: set[str] = set()
@@ -257,8 +218,7 @@ def make_plan(
                           row.get("short_name", ""), batch.name)
                 _add(runs, run, where, problems)
         if not agencies:
-            for run in summary_runs(batch, scan, out_dir, batch_years, batch_formats, memo,
-                                    used_memo):
+            for run in summary_runs(batch, scan, out_dir, batch_years, batch_formats):
                 _check_parameters(run.spec, problems, seen_param_problems)
                 _add(runs, run, where, problems)
     for agency_id in agencies or []:
@@ -272,7 +232,7 @@ def make_plan(
     if problems:
         raise PlanError(problems)
     ordered = sorted(runs.values(), key=lambda r: (r.year, r.kind != "report", r.target))
-    return Plan(ordered, data_dir, out_dir, scan, batches, notes, used_memo, sorted(scope))
+    return Plan(ordered, data_dir, out_dir, scan, batches, notes, sorted(scope))
 
 
 def _add(runs: dict[str, Run], run: Run, where: str, problems: list[str]) -> None:

@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import TextIO
 
 from nianbao.batch.manifest import Freshness, Manifest
-from nianbao.batch.params import BatchParams, ParamsError, find_params, load_params
-from nianbao.batch.plan import Plan, PlanError, Run, make_plan
+from nianbao.batch.params import BatchParams, find_params, load_params
+from nianbao.batch.plan import Plan, Run, make_plan
 from nianbao.batch.scan import DataScan, scan
 from nianbao.batch.sources import package_hash
+from nianbao.errors import ParamsError, PlanError
 from nianbao.paths import BUILD_DIR, DATA_DIR, PARAMS_DIR, display_path
-from nianbao.run_report import Failure, RunOutcome, RunResult, write_outcome
+from nianbao.run.execute import Failure, RunOutcome, RunResult, write_outcome
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -105,8 +106,9 @@ def freshness(plan: Plan, manifest: Manifest, force: bool) -> list[tuple[Run, Fr
 def make_executor(opts: BuildOptions, todo: list[Run]):
     """The executor for ``todo`` and what to close after it (a kernel factory)."""
     from nianbao.batch.executors import DaskPool, LocalPool
-    from nianbao.batch.kernels import KernelStartError, Zygote, sweep_stale_dirs
     from nianbao.batch.worker import factory_preload, kernel_mode, warm_up
+    from nianbao.errors import KernelStartError
+    from nianbao.run.kernels import Zygote, sweep_stale_dirs
 
     sweep_stale_dirs()  # left by an earlier build that was killed
 
@@ -165,7 +167,7 @@ def _entry(run: Run, outcome: RunOutcome, result: RunResult, out_dir: Path) -> d
 
 def _format_id(year: int) -> str:
     try:
-        from nianbao.formatspec import format_for_year
+        from nianbao.formats.spec import format_for_year
 
         return format_for_year(year).id
     except Exception:
@@ -174,7 +176,7 @@ def _format_id(year: int) -> str:
 
 def _outcome_of(future: Future, run: Run) -> RunOutcome | None:
     """The run's outcome, or ``None`` when the worker was lost (the caller may retry)."""
-    from nianbao.batch.executors import RunTimeout, WorkerLost
+    from nianbao.errors import RunTimeout, WorkerLost
 
     try:
         return future.result()
@@ -394,13 +396,12 @@ def build(opts: BuildOptions, out: TextIO | None = None, err: TextIO | None = No
     opts.out_dir = Path(opts.out_dir).resolve()
     opts.data_dir = Path(opts.data_dir).resolve()
     manifest = Manifest.load(opts.out_dir)
-    memo = dict(manifest.extra.get("summary_specs") or {})
     try:
         data = scan(opts.data_dir)
         batches = load_batches(opts, data, console)
         plan = make_plan(batches, opts.data_dir, opts.out_dir, scan=data,
                          agencies=opts.agencies, years=opts.years, formats=opts.formats,
-                         profile=opts.profile, memo=memo)
+                         profile=opts.profile)
     except (ParamsError, PlanError) as exc:
         console.warn("不能开始构建：")
         for problem in getattr(exc, "problems", [str(exc)]):
@@ -445,9 +446,6 @@ def _lock(out_dir: Path):
 def _run(plan: Plan, opts: BuildOptions, console: _Console, report: BuildReport,
          started: float) -> BuildReport:
     manifest = Manifest.load(opts.out_dir)  # again, now that no other build can change it
-    if plan.memo != manifest.extra.get("summary_specs"):
-        manifest.extra["summary_specs"] = plan.memo
-        manifest.save()
     states = freshness(plan, manifest, opts.force)
     todo = [run for run, state in states if not state.skip]
     report.skipped = [run.target for run, state in states if state.skip]

@@ -3,9 +3,9 @@ content fingerprint of every run's data slice.
 
 This is what lets a build that has nothing to do finish in well under a second for a thousand
 agency-years: it uses the standard library only (no pandas, no validation) and hashes the raw
-cell values. It is not a loader: reports and validation read the data with ``nianbao.dataset``.
+cell values. It is not a loader: reports and validation read the data with ``nianbao.data.dataset``.
 
-The slice of one report is what ``nianbao.provenance.data_fingerprint`` describes: the agency's
+The slice of one report is what ``report.provenance.data_fingerprint`` describes: the agency's
 registry row, its statistics of this and every earlier year (carry-over and the trend chart read
 them), its narratives of this and every earlier year (the copied-text rule compares consecutive
 years) and ``deadlines.csv``. Row order in the CSV files does not matter.

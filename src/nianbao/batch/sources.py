@@ -13,6 +13,8 @@ import json
 from functools import cache
 from pathlib import Path
 
+from nianbao.errors import NotebookError
+
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 INDEX_TEMPLATE_DIR = TEMPLATES_DIR / "batch"
@@ -46,10 +48,6 @@ def template_hash() -> str:
 @cache
 def file_hash(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-class NotebookError(ValueError):
-    """A notebook that cannot be run by the batch (missing, unreadable, no parameters cell)."""
 
 
 @cache

@@ -2,7 +2,7 @@
 
 Each worker process keeps, for all the runs it executes, the things that are expensive to start
 and safe to share: the imported libraries, one headless Chromium (a new page per report), a
-kernel factory (``nianbao.batch.zygote``) and a kernel started ahead for the next run. Kernels
+kernel factory (``nianbao.run.zygote``) and a kernel started ahead for the next run. Kernels
 themselves are never shared: one per run. ``shutdown`` (also run at exit) stops the waiting
 kernel, the factory and the browser.
 """
@@ -14,10 +14,11 @@ import os
 import socket
 import threading
 
-from nianbao.run_report import RunOutcome, RunSpec, produce
+from nianbao.run.execute import RunOutcome, produce
+from nianbao.run.targets import RunSpec
 
 #: Imported once per worker before the first run, instead of during it. (The notebooks' own
-#: imports — pandas, matplotlib, nianbao.document — happen in the kernel factory, not here.)
+#: imports — pandas, matplotlib, nianbao.report.document — happen in the kernel factory, not here.)
 PRELOAD = ("nbformat", "nbconvert", "papermill", "jupyter_client", "nianbao.render.html",
            "nianbao.render.pdf", "nianbao.batch.browser")
 
@@ -44,14 +45,14 @@ def kernel_mode() -> str:
 
 def factory_preload(notebooks: tuple[str, ...]) -> tuple[str, ...]:
     """What a kernel factory imports for these notebooks: everything they import."""
-    from nianbao.batch.kernels import notebook_imports
+    from nianbao.run.kernels import notebook_imports
 
     return tuple(dict.fromkeys(m for nb in notebooks for m in notebook_imports(nb)))
 
 
 class _State:
     def __init__(self, notebooks: tuple[str, ...] = (), factory: str | None = None) -> None:
-        from nianbao.batch.kernels import KernelSource, WarmKernels
+        from nianbao.run.kernels import KernelSource, WarmKernels
 
         mode = kernel_mode()
         if mode == "fresh":
@@ -99,7 +100,7 @@ def warm_up(pdf: bool = True, notebooks: tuple[str, ...] = (), factory: str | No
     """
     import importlib
 
-    from nianbao.batch.kernels import sweep_stale_dirs
+    from nianbao.run.kernels import sweep_stale_dirs
 
     skip_slow_optional_imports()
     sweep_stale_dirs()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from nianbao.render.truetype import FontSetupError
+from nianbao.errors import FontSetupError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

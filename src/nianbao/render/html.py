@@ -86,7 +86,7 @@ def page_context(nb: nbformat.NotebookNode, resources: dict | None = None) -> di
     provenance = meta.get("provenance")
     if provenance is not None and not isinstance(provenance, dict):
         raise TypeError(
-            "notebook metadata nianbao.provenance must be a mapping, "
+            "notebook metadata nianbao.report.provenance must be a mapping, "
             f"got {type(provenance).__name__}"
         )
     return {

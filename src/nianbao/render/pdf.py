@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from traitlets import default
 
+from nianbao.errors import ChromiumNotFoundError, PDFRenderError
 from nianbao.render.html import NianbaoHTMLExporter
 from nianbao.render.truetype import SANS_FAMILY, SERIF_FAMILY, ensure_truetype_fonts
 
@@ -49,14 +50,6 @@ _FONT_OVERRIDE = (
     f'--nb-sans:"{SANS_FAMILY}","Noto Sans CJK SC",sans-serif;'
     "}</style>"
 )
-
-
-class ChromiumNotFoundError(RuntimeError):
-    """No Chromium executable to print with."""
-
-
-class PDFRenderError(RuntimeError):
-    """Chromium failed to turn a page into a PDF."""
 
 
 def find_chromium() -> str:

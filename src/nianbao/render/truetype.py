@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from nianbao.errors import FontSetupError
+
 log = logging.getLogger(__name__)
 
 #: Bump when the conversion or the character set changes, to rebuild every cache.
@@ -110,10 +112,6 @@ def locate_system_face(family: str, *, bold: bool) -> tuple[Path, int]:
             "install the Debian package 'fonts-noto-cjk'"
         )
     return Path(file), int(index or 0)
-
-
-class FontSetupError(RuntimeError):
-    """A font the reports need is missing or cannot be converted."""
 
 
 def _cache_key(sources: list[tuple[Path, int]]) -> str:

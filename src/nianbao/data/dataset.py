@@ -1,0 +1,339 @@
+"""All agencies and years in memory at once: one matrix of cell values, tidy frames, reports.
+
+The matrix (one row per agency-year, one column per cell id) is what makes validation
+vectorised; ``Dataset.report`` gives the typed model of one agency-year for a notebook.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nianbao.data.loading import (
+    FEE_KEYS,
+    agency_record,
+    load_agencies,
+    load_stats,
+    load_texts,
+    missing_cell_finding,
+    required_refs,
+)
+from nianbao.data.model import Narrative, Report
+from nianbao.errors import DataReadError
+from nianbao.findings import Finding
+from nianbao.formats.spec import ReportFormat, all_formats, format_for_year
+from nianbao.paths import DATA_DIR
+
+INPUT_REFS = tuple(f"s6.{k}" for k in FEE_KEYS)
+
+
+def _all_refs() -> list[str]:
+    refs: dict[str, None] = {}
+    for fmt in all_formats():
+        refs.update(dict.fromkeys(fmt.cell_refs()))
+    return [*refs, *INPUT_REFS]
+
+
+@dataclass
+class Dataset:
+    """Everything read from one data directory (optionally filtered by agency and year)."""
+
+    data_dir: Path
+    agencies: pd.DataFrame
+    cells: pd.DataFrame
+    texts: dict[tuple[str, int], Narrative]
+    findings: list[Finding]
+    keys: pd.DataFrame = field(repr=False)
+    refs: list[str] = field(repr=False)
+    values: np.ndarray = field(repr=False)
+    blank: np.ndarray = field(repr=False)
+    derived: np.ndarray = field(repr=False)
+    units: dict[tuple[int, str], str] = field(repr=False, default_factory=dict)
+
+    # ----------------------------------------------------------------- lookup
+
+    @cached_property
+    def ref_index(self) -> dict[str, int]:
+        return {r: i for i, r in enumerate(self.refs)}
+
+    @cached_property
+    def row_index(self) -> dict[tuple[str, int], int]:
+        pairs = zip(self.keys.agency_id, self.keys.year, strict=True)
+        return {(a, int(y)): i for i, (a, y) in enumerate(pairs)}
+
+    @cached_property
+    def key_list(self) -> list[tuple[str, int]]:
+        """(agency_id, year) of each matrix row."""
+        return list(self.row_index)
+
+    @cached_property
+    def prev_row(self) -> np.ndarray:
+        """For each agency-year, the row of the same agency's previous year (-1 when absent)."""
+        index = self.row_index
+        return np.array(
+            [index.get((a, y - 1), -1) for a, y in self.key_list],
+            dtype=np.int64,
+        )
+
+    @property
+    def fatal(self) -> list[Finding]:
+        return [f for f in self.findings if f.fatal]
+
+    def column(self, ref: str) -> np.ndarray:
+        return self.values[:, self.ref_index[ref]]
+
+    def agency_years(self) -> list[tuple[str, int]]:
+        return list(self.row_index)
+
+    def years(self) -> list[int]:
+        return sorted(set(self.keys.year.astype(int)))
+
+    def has(self, agency_id: str, year: int) -> bool:
+        return (agency_id, int(year)) in self.row_index
+
+    def restrict_years(self, years) -> Dataset:
+        """The same dataset limited to some report years (validation work grows with the
+        rows it sees: a multi-year load validated for one year need not check them all)."""
+        wanted = {int(y) for y in years}
+        rows = np.flatnonzero(self.keys.year.isin(wanted).to_numpy())
+        new_index = {int(old): new for new, old in enumerate(rows)}
+        return dataclasses.replace(
+            self,
+            cells=self.cells[self.cells["year"].isin(wanted)],
+            texts={k: v for k, v in self.texts.items() if k[1] in wanted},
+            findings=[f for f in self.findings if f.year is None or f.year in wanted],
+            keys=self.keys.iloc[rows].reset_index(drop=True),
+            values=self.values[rows],
+            blank=self.blank[rows],
+            derived=self.derived[rows],
+            units={(new_index[k], r): u for (k, r), u in self.units.items() if k in new_index},
+        )
+
+    # ----------------------------------------------------------------- models
+
+    def report(self, agency_id: str, year: int, with_prev: bool = True) -> Report:
+        """The typed model of one agency-year (with last year's report when there is one)."""
+        key = (agency_id, int(year))
+        if key not in self.row_index:
+            if agency_id not in self.agencies.index:
+                raise KeyError(f"单位“{agency_id}”不在单位名录中")
+            have = sorted(y for a, y in self.row_index if a == agency_id)
+            raise KeyError(
+                f"{self.agencies.loc[agency_id, 'name']}没有 {year} 年度的统计数据"
+                f"（已有年度：{'、'.join(map(str, have)) or '无'}）"
+            )
+        i = self.row_index[key]
+        fmt = format_for_year(year)
+        refs = fmt.cell_refs()
+        cols = [self.ref_index[r] for r in refs]
+        row = self.values[i, cols]
+        values = {r: float(v) for r, v in zip(refs, row, strict=True) if not np.isnan(v)}
+        blank = frozenset(r for r, c in zip(refs, cols, strict=True) if self.blank[i, c])
+        units = {r: u for (k, r), u in self.units.items() if k == i}
+        prev = None
+        if with_prev and (agency_id, int(year) - 1) in self.row_index:
+            prev = self.report(agency_id, int(year) - 1, with_prev=False)
+        return Report(
+            agency=agency_record(self.agencies, agency_id),
+            year=int(year),
+            values=values,
+            blank_cells=blank,
+            units=units,
+            narrative=self.texts.get(key, Narrative()),
+            prev=prev,
+        )
+
+    def reports(self, agency_id: str) -> list[Report]:
+        """Every year of one agency, oldest first (for trends)."""
+        years = sorted(y for a, y in self.row_index if a == agency_id)
+        return [self.report(agency_id, y) for y in years]
+
+    def cells_frame(self) -> pd.DataFrame:
+        """Tidy frame of every cell: agency, year, format, table/row/col ids, label and value."""
+        parts = []
+        for fmt in all_formats():
+            rows = np.flatnonzero(self.keys.format.to_numpy() == fmt.id)
+            if not len(rows):
+                continue
+            refs = fmt.cell_refs()
+            cols = np.array([self.ref_index[r] for r in refs])
+            block = self.values[np.ix_(rows, cols)]
+            frame = pd.DataFrame({
+                "agency_id": np.repeat(self.keys.agency_id.to_numpy()[rows], len(refs)),
+                "year": np.repeat(self.keys.year.to_numpy()[rows], len(refs)),
+                "format": fmt.id,
+                "ref": np.tile(refs, len(rows)),
+                "value": block.ravel(),
+                "blank": self.blank[np.ix_(rows, cols)].ravel(),
+                "derived": self.derived[np.ix_(rows, cols)].ravel(),
+            })
+            labels = {r: fmt.cell_label(r) for r in refs}
+            frame["label"] = frame["ref"].map(labels)
+            parts.append(frame)
+        if not parts:
+            return pd.DataFrame(columns=["agency_id", "year", "format", "table", "row", "col",
+                                         "ref", "label", "value", "blank", "derived"])
+        out = pd.concat(parts, ignore_index=True)
+        out[["table", "row", "col"]] = out["ref"].str.split(".", expand=True)
+        out = out.merge(self.agencies[["short_name", "region", "kind"]],
+                        left_on="agency_id", right_index=True, how="left")
+        cols = ["agency_id", "short_name", "region", "kind", "year", "format", "table", "row",
+                "col", "ref", "label", "value", "blank", "derived"]
+        return out[cols].sort_values(["agency_id", "year"], kind="stable").reset_index(drop=True)
+
+    def wide(self) -> pd.DataFrame:
+        """One row per agency-year, one column per cell id (NaN where a cell does not exist)."""
+        index = pd.MultiIndex.from_frame(self.keys[["agency_id", "year"]])
+        return pd.DataFrame(self.values, index=index, columns=self.refs)
+
+
+def load(
+    data_dir: Path | str = DATA_DIR,
+    years: list[int] | None = None,
+    agencies: list[str] | None = None,
+    strict: bool = False,
+) -> Dataset:
+    """Read a data directory into a Dataset.
+
+    ``years`` also loads each year's previous year, which the carry-over rules need.
+    ``strict`` raises ``DataReadError`` when a file could not be read at all.
+    """
+    data_dir = Path(data_dir)
+    wanted_years = None if not years else {int(y) for y in years} | {int(y) - 1 for y in years}
+    registry, findings = load_agencies(data_dir)
+    cells, problems = load_stats(data_dir, wanted_years, registry)
+    findings += problems
+    if agencies:
+        unknown = [a for a in agencies if a not in registry.index]
+        findings += [
+            Finding(rule="IN_unknown_agency", severity="error", agency_id=a, fatal=True,
+                    message=f"单位标识“{a}”不在单位名录 agencies.csv 中")
+            for a in unknown
+        ]
+        cells = cells[cells["agency_id"].isin(agencies)]
+    valid = cells[cells["valid"].astype(bool)]
+    keys = (
+        valid[["agency_id", "year"]].drop_duplicates().sort_values(["agency_id", "year"])
+        .reset_index(drop=True)
+    )
+    keys["year"] = keys["year"].astype(int)
+    keys["format"] = keys["year"].map(lambda y: format_for_year(y).id)
+    texts, problems = load_texts(
+        data_dir, list(zip(keys.agency_id, keys.year, strict=True)), registry,
+        wanted_years, agencies=set(agencies) if agencies else None,
+    )
+    findings += problems
+    refs = _all_refs()
+    values, blank, units, present = _matrix(valid, keys, refs)
+    findings += _missing_cells(present, keys, refs, valid)
+    _fill_inputs(values, refs, keys, texts)
+    derived = _derive_totals(values, blank, keys, refs)
+    dataset = Dataset(data_dir, registry, cells, texts, findings, keys, refs, values, blank,
+                      derived, units)
+    if strict and dataset.fatal:
+        raise DataReadError(dataset.fatal)
+    return dataset
+
+
+def _matrix(valid: pd.DataFrame, keys: pd.DataFrame, refs: list[str]):
+    n, m = len(keys), len(refs)
+    values = np.full((n, m), np.nan)
+    blank = np.zeros((n, m), dtype=bool)
+    present = np.zeros((n, m), dtype=bool)
+    if not len(valid):
+        return values, blank, {}, present
+    key_index = pd.MultiIndex.from_frame(keys[["agency_id", "year"]])
+    rows = key_index.get_indexer(pd.MultiIndex.from_frame(valid[["agency_id", "year"]].astype(
+        {"year": int})))
+    ref_index = {r: i for i, r in enumerate(refs)}
+    ref_cat = valid["ref"].cat
+    cols = np.array([ref_index.get(c, -1) for c in ref_cat.categories])[ref_cat.codes.to_numpy()]
+    values[rows, cols] = valid["value_num"].to_numpy(dtype=float)
+    blank[rows, cols] = valid["blank"].to_numpy(dtype=bool)
+    present[rows, cols] = True
+    with_unit = valid["unit"].to_numpy() != ""
+    units = {
+        (int(r), ref): u
+        for r, ref, u in zip(rows[with_unit], valid["ref"].to_numpy()[with_unit],
+                             valid["unit"].to_numpy()[with_unit], strict=True)
+    }
+    return values, blank, units, present
+
+
+def _missing_cells(present, keys, refs, valid) -> list[Finding]:
+    """One finding per agency-year that leaves out required (non-total) cells."""
+    index = {r: i for i, r in enumerate(refs)}
+    out = []
+    for fmt in all_formats():
+        rows = np.flatnonzero(keys.format.to_numpy() == fmt.id)
+        if not len(rows):
+            continue
+        required = required_refs(fmt)
+        cols = np.array([index[r] for r in required])
+        absent = ~present[np.ix_(rows, cols)]
+        for k in np.flatnonzero(absent.any(axis=1)):
+            agency, year = keys.agency_id.iat[rows[k]], int(keys.year.iat[rows[k]])
+            missing = [required[j] for j in np.flatnonzero(absent[k])]
+            out.append(missing_cell_finding(agency, year, missing, f"stats/{year}.csv"))
+    return out
+
+
+def _fill_inputs(values, refs, keys, texts) -> None:
+    """Section-六 fee figures from the front matter become matrix columns like any cell."""
+    index = {r: i for i, r in enumerate(refs)}
+    for k, key in enumerate(zip(keys.agency_id, keys.year.astype(int), strict=True)):
+        meta = texts[key].meta if key in texts else {}
+        for ref in INPUT_REFS:
+            value = meta.get(ref[3:])
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                values[k, index[ref]] = float(value)
+
+
+def _derive_totals(values, blank, keys, refs) -> np.ndarray:
+    """Fill absent or blank total cells from their parts (spec: blank_handling).
+
+    Order matters: row totals of table 三, then its （七）总计 row, then table 四.
+    """
+    index = {r: i for i, r in enumerate(refs)}
+    derived = np.zeros_like(blank)
+    for fmt in all_formats():
+        rows = np.flatnonzero(keys.format.to_numpy() == fmt.id)
+        if len(rows):
+            for target, parts in _total_definitions(fmt):
+                t = index[target]
+                cols = [index[p] for p in parts]
+                need = np.isnan(values[rows, t]) | blank[rows, t]
+                if need.any():
+                    sel = rows[need]
+                    values[sel, t] = values[np.ix_(sel, cols)].sum(axis=1)
+                    derived[sel, t] = True
+    return derived
+
+
+def _total_definitions(fmt: ReportFormat) -> list[tuple[str, list[str]]]:
+    """Each optional total cell with the cells it sums, in an order that resolves dependencies."""
+    from nianbao.formats.expr import refs_in
+
+    out = []
+    rule_r3, rule_r2 = fmt.rule("R3_t3_row_total"), fmt.rule("R2_t3_result_total")
+    r3 = {b["row"]: e for b, e in rule_r3.instances()}
+    for row, expr in r3.items():
+        if row != "res_total":
+            refs = refs_in(expr)
+            out.append((refs[0], refs[1:]))
+    for binding, expr in rule_r2.instances():
+        if binding["col"] != "total":
+            refs = refs_in(expr)
+            out.append((refs[0], refs[1:]))
+    refs = refs_in(r3["res_total"])
+    out.append((refs[0], refs[1:]))
+    for rule in fmt.rules:
+        if rule.id.startswith("R4_"):
+            refs = refs_in(rule.expr)
+            out.append((refs[0], refs[1:]))
+    return out

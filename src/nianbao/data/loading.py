@@ -1,0 +1,507 @@
+"""Reading data/: the agency registry, the statistics of each year and the narrative files.
+
+Nothing is dropped silently and nothing crashes: every problem becomes a ``Finding`` that names
+the file, the line, the agency, the year and the cell. A file that cannot be read at all (wrong
+encoding, wrong header) yields a *fatal* finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from pandas.api.types import union_categoricals
+
+from nianbao.data.model import Agency, Narrative
+from nianbao.findings import Finding
+from nianbao.formats.spec import all_formats, format_for_year
+from nianbao.paths import display_path
+
+AGENCY_COLUMNS = [
+    "agency_id", "name", "short_name", "region", "kind",
+    "address", "phone", "postcode", "email", "website",
+]  # fmt: skip
+STATS_COLUMNS = ["agency_id", "table", "row", "col", "value"]
+AGENCY_KINDS = {"街道": "local", "乡镇": "local", "部门": "department", "政府": "government"}
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+UNIT_SUFFIX = r"(万元|元|件|项)$"
+FEE_KEYS = ("fee_notices_issued", "fee_notices_amount_yuan", "fee_collected_yuan")
+NARRATIVE_SECTIONS = ("s1", "s5", "s6")
+# Total cells may be left out of the stats file: they are derived from their parts.
+OPTIONAL_CELL = re.compile(
+    r"^(t3\.[a-z_]+\.total|t3\.res_total\.[a-z_]+|t4\.cases\.[a-z_]+_total)$"
+)
+
+
+def read_utf8(path: Path) -> tuple[str | None, Finding | None]:
+    """Text of a UTF-8 file (BOM tolerated); a clear fatal finding for GBK or other encodings."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        try:
+            raw.decode("gb18030")
+            hint = "文件看起来是 GBK/GB18030 编码，请另存为 UTF-8 编码"
+        except UnicodeDecodeError:
+            hint = "文件不是有效的 UTF-8 编码，请另存为 UTF-8 编码"
+        return None, Finding(
+            rule="IN_encoding", severity="error", message=f"{hint}（第 {line} 行起无法解码）",
+            file=display_path(path), line=line, fatal=True,
+        )
+
+
+def _read_csv(
+    path: Path, columns: list[str], dtype=object
+) -> tuple[pd.DataFrame | None, list[Finding]]:
+    import io
+
+    text, problem = read_utf8(path)
+    if problem:
+        return None, [problem]
+    frame = pd.read_csv(io.StringIO(text), dtype=dtype, keep_default_na=False, na_filter=False)
+    header = [c.strip() for c in frame.columns]
+    if header[: len(columns)] != columns:
+        return None, [
+            Finding(
+                rule="IN_header", severity="error", fatal=True, file=display_path(path), line=1,
+                message=f"表头应为 {','.join(columns)}，实际为 {','.join(header)}",
+            )
+        ]
+    frame.columns = header
+    frame = frame[columns]
+    frame["line"] = np.arange(len(frame)) + 2
+    return frame, []
+
+
+def stripped_categorical(column: pd.Categorical) -> pd.Categorical:
+    """A categorical text column with its values stripped of surrounding white space.
+
+    Statistics files repeat a few ids millions of times: cleaning the distinct values only is
+    what keeps loading 10,000 agency-years fast.
+    """
+    codes, uniques = np.asarray(column.codes), column.categories
+    cleaned = [str(u).strip() for u in uniques]
+    final, categories = pd.factorize(np.array(cleaned, dtype=object), use_na_sentinel=False)
+    return pd.Categorical.from_codes(final[codes], categories=list(categories))
+
+
+def load_agencies(data_dir: Path) -> tuple[pd.DataFrame, list[Finding]]:
+    """The agency registry, indexed by agency_id; bad rows are reported and left out."""
+    path = Path(data_dir) / "agencies.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=AGENCY_COLUMNS).set_index("agency_id"), [
+            Finding(rule="IN_missing_file", severity="error", fatal=True,
+                    file=display_path(path), message="缺少单位名录文件 agencies.csv")
+        ]
+    frame, findings = _read_csv(path, AGENCY_COLUMNS)
+    if frame is None:
+        return pd.DataFrame(columns=AGENCY_COLUMNS).set_index("agency_id"), findings
+    where = display_path(path)
+    bad = ~frame["agency_id"].str.fullmatch(SLUG.pattern)
+    for _, r in frame[bad].iterrows():
+        findings.append(Finding(
+            rule="IN_agency_id", severity="error", file=where, line=int(r.line),
+            agency_id=r.agency_id or None,
+            message=f"单位标识“{r.agency_id}”无效：只能使用小写字母、数字和连字符，且以字母或数字开头",
+        ))
+    dup = frame["agency_id"].duplicated(keep="first") & ~bad
+    for _, r in frame[dup].iterrows():
+        findings.append(Finding(
+            rule="IN_duplicate_agency", severity="error", file=where, line=int(r.line),
+            agency_id=r.agency_id, message=f"单位标识“{r.agency_id}”在名录中重复出现",
+        ))
+    kind_bad = ~frame["kind"].isin(list(AGENCY_KINDS)) & ~bad
+    for _, r in frame[kind_bad].iterrows():
+        findings.append(Finding(
+            rule="IN_agency_kind", severity="error", file=where, line=int(r.line),
+            agency_id=r.agency_id,
+            message=f"单位类型“{r.kind}”无效，应为{'、'.join(AGENCY_KINDS)}之一",
+        ))
+    empty_name = (frame["name"] == "") & ~bad
+    for _, r in frame[empty_name].iterrows():
+        findings.append(Finding(
+            rule="IN_agency_name", severity="error", file=where, line=int(r.line),
+            agency_id=r.agency_id, message="单位全称（name）为空",
+        ))
+    keep = ~(bad | dup | kind_bad | empty_name)
+    frame = frame[keep].copy()
+    frame["short_name"] = frame["short_name"].where(frame["short_name"] != "", frame["name"])
+    return frame.set_index("agency_id"), findings
+
+
+def stats_files(data_dir: Path) -> dict[int, Path]:
+    """The statistics files by report year (``stats/<year>.csv``)."""
+    folder = Path(data_dir) / "stats"
+    out = {}
+    for path in sorted(folder.glob("*.csv")):
+        if re.fullmatch(r"\d{4}", path.stem):
+            out[int(path.stem)] = path
+    return out
+
+
+def _valid_refs_by_year(years) -> dict[int, frozenset[str]]:
+    return {y: frozenset(format_for_year(y).cell_refs()) for y in years}
+
+
+def load_stats(
+    data_dir: Path, years: set[int] | None, registry: pd.DataFrame
+) -> tuple[pd.DataFrame, list[Finding]]:
+    """All cells of the selected years as one long frame, with values parsed and checked ids."""
+    findings: list[Finding] = []
+    frames = []
+    folder = Path(data_dir) / "stats"
+    for path in sorted(folder.glob("*.csv")) if folder.exists() else []:
+        if not re.fullmatch(r"\d{4}", path.stem):
+            findings.append(Finding(
+                rule="IN_file_name", severity="warning", file=display_path(path),
+                message="统计数据文件名应为“<年度>.csv”，此文件未读取",
+            ))
+            continue
+        year = int(path.stem)
+        if years is not None and year not in years:
+            continue
+        try:
+            format_for_year(year)
+        except ValueError as exc:
+            findings.append(Finding(rule="IN_year", severity="error", fatal=True, year=year,
+                                    file=display_path(path), message=str(exc)))
+            continue
+        frame, problems = _read_csv(path, STATS_COLUMNS, dtype="category")
+        findings += problems
+        if frame is None:
+            continue
+        frame["year"] = np.full(len(frame), year, dtype=np.int64)
+        frame["file"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8),
+                                                  categories=[display_path(path)])
+        frames.append(frame)
+    if not frames:
+        return _empty_cells(), findings
+    cells = pd.DataFrame({
+        column: union_categoricals([_text_categories(f[column].array) for f in frames])
+        for column in (*STATS_COLUMNS, "file")
+    })
+    cells["line"] = np.concatenate([f["line"].to_numpy() for f in frames])
+    cells["year"] = np.concatenate([f["year"].to_numpy() for f in frames])
+    for column in ("agency_id", "table", "row", "col"):
+        cells[column] = stripped_categorical(cells[column].array)
+    cells["ref"] = _joined_ref(cells)
+    cells["format"] = cells["year"].map({y: format_for_year(y).id for y in cells["year"].unique()})
+    _parse_values(cells)
+    findings += _check_ids(cells, registry)
+    return cells, findings
+
+
+def _empty_cells() -> pd.DataFrame:
+    frame = pd.DataFrame(
+        columns=[*STATS_COLUMNS, "line", "year", "file", "ref", "format", "value_num", "blank",
+                 "unit", "valid"]
+    )
+    return frame.astype({"year": int, "line": int, "value_num": float, "blank": bool,
+                         "valid": bool})
+
+
+def _text_categories(column: pd.Categorical) -> pd.Categorical:
+    """The same categorical with its categories as plain text (files may differ in dtype)."""
+    categories = pd.Index([str(c) for c in column.categories], dtype=object)
+    return pd.Categorical.from_codes(np.asarray(column.codes), categories=categories)
+
+
+def _joined_ref(cells: pd.DataFrame) -> pd.Categorical:
+    """``table.row.col`` for every cell, built once per distinct combination."""
+    t, r, c = (cells[k].cat for k in ("table", "row", "col"))
+    combo = (t.codes.to_numpy(np.int64) * len(r.categories) + r.codes.to_numpy(np.int64)) * len(
+        c.categories
+    ) + c.codes.to_numpy(np.int64)
+    uniques, inverse = np.unique(combo, return_inverse=True)
+    nr, nc = len(r.categories), len(c.categories)
+    names = [
+        f"{t.categories[u // (nr * nc)]}.{r.categories[(u // nc) % nr]}.{c.categories[u % nc]}"
+        for u in uniques
+    ]
+    codes, categories = pd.factorize(np.array(names, dtype=object), use_na_sentinel=False)
+    return pd.Categorical.from_codes(codes[inverse], categories=list(categories))
+
+
+_SEPARATORS = re.compile(r"[,，\s]")
+_UNIT = re.compile(UNIT_SUFFIX)
+
+
+def _parse_one(raw: str, blank_tokens: set[str]) -> tuple[float, bool, str]:
+    """Number cleanup of the spec for one distinct value: (number, blank, unit)."""
+    text = raw.strip()
+    if text in blank_tokens:
+        return 0.0, True, ""
+    text = _SEPARATORS.sub("", text)
+    unit = _UNIT.search(text)
+    if unit:
+        text = text[: unit.start()]
+    try:
+        return float(text), False, unit.group(0) if unit else ""
+    except ValueError:
+        return float("nan"), False, unit.group(0) if unit else ""
+
+
+def _parse_values(cells: pd.DataFrame) -> None:
+    """Separators, spaces and trailing units go; blanks become 0 and are flagged."""
+    blank_tokens = set(all_formats()[0].blank_tokens)
+    raw = cells["value"].array
+    codes, uniques = np.asarray(raw.codes), raw.categories
+    parsed = [_parse_one(str(u), blank_tokens) for u in uniques]
+    cells["value_num"] = np.array([p[0] for p in parsed], dtype=float)[codes]
+    cells["blank"] = np.array([p[1] for p in parsed], dtype=bool)[codes]
+    cells["unit"] = np.array([p[2] for p in parsed], dtype=object)[codes]
+
+
+def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
+    """Unknown agencies, unknown or misplaced cell ids, duplicated cells: reported, then ignored."""
+    findings = []
+    valid_refs = _valid_refs_by_year(cells["year"].unique())
+    known_agency = cells["agency_id"].isin(registry.index)
+    for (file, agency), grp in cells[~known_agency].groupby(["file", "agency_id"], sort=True,
+                                                            observed=True):
+        findings.append(Finding(
+            rule="IN_unknown_agency", severity="error", file=file, line=int(grp.line.iloc[0]),
+            agency_id=agency or None, year=int(grp.year.iloc[0]),
+            message=f"单位标识“{agency}”不在单位名录 agencies.csv 中（共 {len(grp)} 行数据未使用）",
+        ))
+    ok_ref = np.zeros(len(cells), dtype=bool)
+    ref_codes = cells["ref"].cat.codes.to_numpy()
+    year_values = cells["year"].to_numpy()
+    for year, refs in valid_refs.items():
+        good = np.array([c in refs for c in cells["ref"].cat.categories], dtype=bool)
+        ok_ref |= (year_values == year) & good[ref_codes]
+    ok_ref = pd.Series(ok_ref, index=cells.index)
+    other_refs = {f.id: set(f.cell_refs()) for f in all_formats()}
+    for _, r in cells[known_agency & ~ok_ref].iterrows():
+        fmt = format_for_year(r.year)
+        hint = next(
+            (f"；该单元格属于 {fid} 格式，{r.year} 年度报告适用 {fmt.id} 格式"
+             for fid, refs in other_refs.items() if fid != fmt.id and r.ref in refs),
+            f"；{fmt.id} 格式中没有此表、行或列",
+        )
+        findings.append(Finding(
+            rule="IN_unknown_cell", severity="error", file=r.file, line=int(r.line),
+            agency_id=r.agency_id, year=int(r.year), cells=[r.ref],
+            message=f"未知单元格“{r.table},{r.row},{r.col}”{hint}",
+        ))
+    usable = known_agency & ok_ref
+    key = (cells["agency_id"].cat.codes.to_numpy(np.int64) * 10_000 + year_values) * len(
+        cells["ref"].cat.categories) + ref_codes
+    dup = usable & pd.Series(pd.Series(key).duplicated(keep=False).to_numpy(), index=cells.index)
+    for (agency, year, ref), grp in cells[dup].groupby(["agency_id", "year", "ref"], sort=True,
+                                                          observed=True):
+        label = format_for_year(year).cell_label(ref)
+        lines = "、".join(str(n) for n in grp.line)
+        findings.append(Finding(
+            rule="IN_duplicate_cell", severity="error", file=grp.file.iloc[0],
+            line=int(grp.line.iloc[0]), agency_id=agency, year=int(year), cells=[ref],
+            labels=[label], actual=list(grp.value),
+            message=f"单元格“{label}”重复出现（第 {lines} 行），只能填写一次",
+        ))
+    cells["valid"] = usable & ~dup
+    return findings
+
+
+def missing_cell_finding(agency: str, year: int, missing: list[str], file: str) -> Finding:
+    """Required cells an agency-year leaves out (totals may be left out: they are derived)."""
+    fmt = format_for_year(year)
+    tables = sorted({m.split(".")[0] for m in missing})
+    return Finding(
+        rule="IN_missing_cell", severity="error", file=file, agency_id=agency, year=int(year),
+        cells=missing, labels=[fmt.cell_label(m) for m in missing],
+        message=f"缺少 {len(missing)} 个单元格（涉及{'、'.join(tables)}），"
+                f"如“{fmt.cell_label(missing[0])}”；空白单元格请保留该行并将值留空",
+    )
+
+
+def required_refs(fmt) -> list[str]:
+    return [r for r in fmt.cell_refs() if not OPTIONAL_CELL.match(r)]
+
+
+# ---------------------------------------------------------------- narrative text
+
+
+@cache
+def _section_titles(year: int) -> dict[str, str]:
+    """Accepted heading → section id, with and without the numeral prefix."""
+    fmt = format_for_year(year)
+    out = {}
+    for sec in fmt.sections:
+        for title in [sec.title, *sec.title_variants]:
+            out[title] = sec.id
+            out[f"{sec.no}、{title}"] = sec.id
+    return out
+
+
+def parse_narrative(text: str, year: int, where: str) -> tuple[Narrative, list[Finding]]:
+    """Front matter and ``##`` sections of one narrative file."""
+    findings = []
+    meta: dict = {}
+    body = text
+    body_line = 1
+    if text.startswith("---"):
+        end = re.search(r"^---\s*$", text[3:], flags=re.M)
+        if end is None:
+            findings.append(Finding(rule="IN_front_matter", severity="error", file=where, line=1,
+                                    message="YAML 头部信息没有以“---”结束"))
+        else:
+            block = text[3 : 3 + end.start()]
+            body = text[3 + end.end():]
+            body_line = text[: 3 + end.end()].count("\n") + 1
+            try:
+                loaded = _simple_front_matter(block)
+                if loaded is None:
+                    loaded = yaml.load(block, Loader=yaml.CSafeLoader) or {}
+                if not isinstance(loaded, dict):
+                    raise yaml.YAMLError("front matter is not a mapping")
+                meta = loaded
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                line = mark.line + 1 if mark else 1
+                findings.append(Finding(
+                    rule="IN_front_matter", severity="error", file=where, line=line,
+                    message="YAML 头部信息格式错误，请检查冒号、引号和括号"
+                            f"（解析器提示：{getattr(exc, 'problem', None) or exc}）",
+                ))
+            except ValueError:  # a well-formed but impossible date, e.g. 2023-13-01
+                findings.append(Finding(
+                    rule="IN_front_matter", severity="error", file=where, line=1,
+                    message="头部信息中的日期无效：发布日期 published 应写成有效的 YYYY-MM-DD 日期",
+                ))
+    else:
+        findings.append(Finding(rule="IN_front_matter", severity="error", file=where, line=1,
+                                message="缺少 YAML 头部信息（以“---”开始，"
+                                        "至少包含 published 发布日期）"))
+    if not findings:
+        findings += _check_meta(meta, year, where)
+    titles = _section_titles(year)
+    sections: dict[str, list[str]] = {}
+    current = None
+    for offset, line in enumerate(body.splitlines()):
+        if line.startswith("## "):
+            heading = line[3:].strip()
+            current = titles.get(heading)
+            if current not in NARRATIVE_SECTIONS:
+                findings.append(Finding(
+                    rule="IN_text_heading", severity="error", file=where, line=body_line + offset,
+                    message=f"无法识别的二级标题“{heading}”：正文只应包含"
+                            "“## 总体情况”“## 存在的主要问题及改进情况”“## 其他需要报告的事项”",
+                ))
+                current = None
+                continue
+            sections.setdefault(current, [])
+        elif current is not None:
+            sections[current].append(line)
+    return Narrative(meta=meta, sections={k: "\n".join(v).strip() for k, v in sections.items()},
+                     path=where), findings
+
+
+_SIMPLE_LINE = re.compile(r"([a-z_]+):[ \t]*(\d{4}-\d{2}-\d{2}|\d+(?:\.\d+)?)[ \t]*")
+
+
+def _simple_front_matter(block: str) -> dict | None:
+    """Fast path for the usual front matter (``key: date`` / ``key: number`` lines).
+
+    Returns None for anything else, which then goes to the YAML parser; both give the same
+    values for the lines this accepts.
+    """
+    out: dict = {}
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        m = _SIMPLE_LINE.fullmatch(line)
+        if m is None:
+            return None
+        key, value = m.groups()
+        if "-" in value:
+            try:
+                out[key] = dt.date.fromisoformat(value)
+            except ValueError:
+                return None
+        else:
+            out[key] = float(value) if "." in value else int(value)
+    return out
+
+
+def _check_meta(meta: dict, year: int, where: str) -> list[Finding]:
+    findings = []
+    published = meta.get("published")
+    if published is None:
+        findings.append(Finding(rule="IN_front_matter", severity="error", file=where, line=1,
+                                message="YAML 头部信息缺少发布日期 published"
+                                        "（如 published: 2021-01-27）"))
+    elif not isinstance(published, dt.date) or isinstance(published, dt.datetime):
+        findings.append(Finding(rule="IN_front_matter", severity="error", file=where, line=1,
+                                message="发布日期 published 应写成 YYYY-MM-DD，"
+                                        f"实际为“{published}”"))
+    for key in FEE_KEYS:
+        value = meta.get(key)
+        if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)
+                                  or value < 0):
+            findings.append(Finding(rule="IN_front_matter", severity="error", file=where, line=1,
+                                    message=f"{key} 应为非负数，实际为“{value}”"))
+    return findings
+
+
+def load_texts(
+    data_dir: Path,
+    keys: list[tuple[str, int]],
+    registry: pd.DataFrame,
+    years: set[int] | None,
+    agencies: set[str] | None = None,
+) -> tuple[dict[tuple[str, int], Narrative], list[Finding]]:
+    """Narratives of the given agency-years, plus findings for missing or orphan files."""
+    findings: list[Finding] = []
+    texts: dict[tuple[str, int], Narrative] = {}
+    folder = Path(data_dir) / "text"
+    shown = display_path(folder)  # resolved once: per-file resolution costs more than reading
+    wanted = set(keys)
+    for agency, year in sorted(wanted):
+        path = folder / str(year) / f"{agency}.md"
+        where = f"{shown}/{year}/{agency}.md"
+        try:
+            text, problem = read_utf8(path)
+        except FileNotFoundError:
+            findings.append(Finding(
+                rule="IN_missing_text", severity="error", agency_id=agency, year=year,
+                file=where, message=f"缺少 {year} 年度报告正文文件",
+            ))
+            continue
+        if problem:
+            problem.agency_id, problem.year, problem.file = agency, year, where
+            findings.append(problem)
+            continue
+        narrative, problems = parse_narrative(text, year, where)
+        for p in problems:
+            p.agency_id, p.year = agency, year
+        findings += problems
+        texts[(agency, year)] = narrative
+    # Text files with no statistics behind them: a report that cannot be built.
+    for year_dir in sorted(folder.glob("*")) if folder.exists() else []:
+        if not year_dir.is_dir() or not year_dir.name.isdigit():
+            continue
+        year = int(year_dir.name)
+        if years is not None and year not in years:
+            continue
+        for path in sorted(year_dir.glob("*.md")):
+            if (path.stem, year) in wanted or (agencies and path.stem not in agencies):
+                continue
+            known = path.stem in registry.index
+            findings.append(Finding(
+                rule="IN_missing_stats" if known else "IN_unknown_agency", severity="error",
+                agency_id=path.stem, year=year, file=display_path(path),
+                message=(f"有正文但 stats/{year}.csv 中没有该单位的统计数据" if known
+                         else f"正文文件名“{path.stem}”不是单位名录 agencies.csv 中的单位标识"),
+            ))
+    return texts, findings
+
+
+def agency_record(registry: pd.DataFrame, agency_id: str) -> Agency:
+    row = registry.loc[agency_id]
+    return Agency(agency_id=agency_id, **{c: str(row[c]) for c in AGENCY_COLUMNS[1:]})

@@ -1,0 +1,87 @@
+"""Every exception nianbao raises, under one base class.
+
+Callers (the command line, the batch's failure classifier) match these classes rather than
+message text. Each keeps the standard base its callers used before (``ValueError`` for bad
+parameters, ``RuntimeError`` for failed tools) so that ``except ValueError`` still works.
+Messages are in Chinese and name the file, agency, year and cell where they exist.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nianbao.findings import Finding
+
+
+class NianbaoError(Exception):
+    """Base of every error raised by nianbao."""
+
+
+# ---------------------------------------------------------------- input: data, parameters
+
+
+class DataReadError(NianbaoError):
+    """The data could not be read at all (a whole file is unusable)."""
+
+    def __init__(self, findings: list[Finding]):
+        self.findings = findings
+        super().__init__("\n".join(f"{f.where()}: {f.message}" for f in findings))
+
+
+class ParameterError(NianbaoError, ValueError):
+    """A notebook parameter that does not match the data (unknown agency, year without data)."""
+
+
+class ReportBlocked(NianbaoError, RuntimeError):
+    """A publish build of a report that still has validation errors."""
+
+
+class ParamsError(NianbaoError, ValueError):
+    """A batch file that cannot be used, with a message that says how to fix it."""
+
+
+class NotebookError(NianbaoError, ValueError):
+    """A notebook that cannot be run by the batch (missing, unreadable, no parameters cell)."""
+
+
+class PlanError(NianbaoError, ValueError):
+    """The batch cannot run as asked; ``problems`` lists every reason (in Chinese)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+# ---------------------------------------------------------------- tools: kernel, browser, fonts
+
+
+class KernelStartError(NianbaoError, RuntimeError):
+    """A kernel died or did not answer while starting (worth one more try)."""
+
+
+class ChromiumNotFoundError(NianbaoError, RuntimeError):
+    """No Chromium executable to print with."""
+
+
+class PDFRenderError(NianbaoError, RuntimeError):
+    """Chromium failed to turn a page into a PDF."""
+
+
+class FontSetupError(NianbaoError, RuntimeError):
+    """A font the reports need is missing or cannot be converted."""
+
+
+# ---------------------------------------------------------------- batch execution
+
+
+class RunTimeout(NianbaoError):
+    """A task exceeded its wall-clock limit and was stopped by the executor."""
+
+
+class WorkerLost(NianbaoError):
+    """The worker process died while running a task."""
+
+
+class TaskError(NianbaoError):
+    """A task raised in the worker; carries the worker-side traceback as text."""

@@ -1,0 +1,77 @@
+"""Findings: what the loader and the validator report, in one shape for both.
+
+A finding names the rule, the severity, the agency-year, the cells involved (ids and official
+Chinese labels), the expected and actual values and a one-line message in Chinese; input problems
+also name the file and line. ``fatal`` marks a problem that kept a whole file from being read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    agency_id: str | None = None
+    year: int | None = None
+    cells: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    expected: object = None
+    actual: object = None
+    file: str | None = None
+    line: int | None = None
+    fatal: bool = False
+
+    def to_json(self) -> dict:
+        """The stable JSON shape of ``build.py check --json`` (plus file and line)."""
+        return {
+            "agency_id": self.agency_id,
+            "year": self.year,
+            "rule": self.rule,
+            "severity": self.severity,
+            "cells": list(self.cells),
+            "labels": list(self.labels),
+            "expected": _plain(self.expected),
+            "actual": _plain(self.actual),
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+        }
+
+    def where(self) -> str:
+        """File and line, as an editor would link them."""
+        if not self.file:
+            return ""
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+def _plain(value):
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value is not None and not isinstance(value, (int, float, str, bool, list)):
+        return str(value)
+    return value
+
+
+def findings_frame(findings: list[Finding]) -> pd.DataFrame:
+    """Findings as a tidy DataFrame sorted by agency, year, severity and rule."""
+    columns = list(Finding.__dataclass_fields__)
+    if not findings:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame([asdict(f) for f in findings], columns=columns)
+    frame["_order"] = frame["severity"].map(SEVERITY_ORDER)
+    frame = frame.sort_values(
+        ["agency_id", "year", "_order", "rule"], na_position="first", kind="stable"
+    )
+    return frame.drop(columns="_order").reset_index(drop=True)
+
+

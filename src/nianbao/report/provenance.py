@@ -1,0 +1,78 @@
+"""Where a report comes from: a hash of its data slice, the code version and the tool versions.
+
+The same record goes into the executed notebook's metadata and the HTML footer, and the batch
+compares it to decide whether a report is up to date. It holds no timestamp, so that building
+the same report twice gives identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from functools import cache
+from importlib import metadata
+
+from nianbao import __version__
+from nianbao.data.dataset import Dataset
+from nianbao.paths import PROJECT_ROOT
+
+MAIN_PACKAGES = ("pandas", "matplotlib", "papermill", "nbconvert", "nbclient", "jinja2",
+                 "playwright")
+
+
+def data_fingerprint(ds: Dataset, agency_id: str, year: int) -> str:
+    """SHA-256 of everything one report reads: the agency record, its statistics and narratives
+    of this and every earlier year (carry-over, trend and the copied-text rule read them) and
+    the local deadlines. The batch's planner hashes the same slice (``nianbao.batch.scan``)."""
+    h = hashlib.sha256()
+    record = ds.agencies.loc[agency_id]
+    h.update("\x1f".join([agency_id, *map(str, record.tolist())]).encode())
+    cells = ds.cells
+    mine = cells[(cells["agency_id"] == agency_id) & (cells["year"] <= int(year))]
+    columns = ("year", "table", "row", "col", "value")
+    mine = mine[list(columns)].astype({c: str for c in columns[1:]})  # order-free: by text
+    mine = mine.sort_values(list(columns))
+    for row in zip(*(mine[c] for c in columns), strict=True):
+        h.update(("\x1f".join(map(str, row)) + "\n").encode())
+    for y in sorted({int(v) for v in mine["year"].unique()} | {int(year)}):
+        text_path = ds.data_dir / "text" / str(y) / f"{agency_id}.md"
+        if text_path.exists():  # earlier texts too: the copied-text rule compares years
+            h.update(text_path.read_bytes())
+    deadlines = ds.data_dir / "deadlines.csv"
+    if deadlines.exists():
+        h.update(deadlines.read_bytes())
+    return h.hexdigest()
+
+
+@cache
+def git_commit() -> str:
+    """The commit of the working tree (``unknown`` outside a git checkout)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
+                             text=True, timeout=10)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+@cache
+def package_versions() -> dict[str, str]:
+    out = {}
+    for name in MAIN_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def provenance(ds: Dataset, agency_id: str, year: int) -> dict:
+    return {
+        "agency_id": agency_id,
+        "year": int(year),
+        "format": ds.report(agency_id, year, with_prev=False).format.id,
+        "data_sha256": data_fingerprint(ds, agency_id, year),
+        "nianbao": __version__,
+        "git_commit": git_commit(),
+        "packages": package_versions(),
+    }

@@ -1,0 +1,142 @@
+"""A kernel factory: a process that imports ipykernel and the report libraries once, then forks a
+fresh kernel for every run.
+
+A kernel started the ordinary way spends about two seconds of CPU importing IPython, pandas,
+matplotlib and ``nianbao`` before the first cell runs; on a two-core machine that is most of a
+report's cost. A forked child shares those imported modules with its parent and is ready in a
+few milliseconds. Each child still serves exactly one run and is then killed, and the factory
+itself never runs notebook code, so no state passes from one report to the next.
+
+Run as ``python -m nianbao.run.zygote SOCKET MODULE...``: it imports the modules, listens on
+the Unix socket ``SOCKET`` and, for each request (one JSON line with ``connection_file``,
+``cwd``, ``env`` and ``owner``), forks a kernel and answers with its pid. A kernel exits when
+the factory or its owner (the worker process that asked for it) exits; the factory exits when
+its parent does.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import threading
+import traceback
+from pathlib import Path
+
+
+def read_line(conn: socket.socket, limit: int = 1 << 20) -> bytes:
+    """One newline-terminated message from a socket (both ends of the factory use it)."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+        if len(data) > limit:
+            raise ValueError("request too long")
+    return data
+
+
+def _exit_with(owner: int) -> None:
+    """End this kernel when ``owner`` (the worker that asked for it) ends, whatever the cause."""
+    try:
+        fd = os.pidfd_open(owner)
+    except OSError:
+        os._exit(1)
+    select.select([fd], [], [])  # readable once the owner has exited
+    os._exit(1)
+
+
+def _become_kernel(request: dict) -> None:
+    """In the forked child: turn into an IPython kernel for one connection file."""
+    code = 1
+    try:
+        os.setsid()  # own process group: signals to the kernel reach only it
+        if request.get("owner"):
+            threading.Thread(target=_exit_with, args=(int(request["owner"]),),
+                             daemon=True).start()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        factory = str(os.getppid())
+        os.environ["JPY_PARENT_PID"] = factory
+        connection_file = request["connection_file"]
+        # parent_handle's default was read from the environment when ipykernel was imported
+        # here, before there was a parent to name: set it explicitly, so that the kernel
+        # exits with the factory (and prints no console banner).
+        argv = ["-f", connection_file, f"--IPKernelApp.parent_handle={factory}"]
+        sys.argv = ["ipykernel_launcher", *argv]
+        from ipykernel.kernelapp import IPKernelApp
+
+        IPKernelApp.launch_instance(argv=argv)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def serve(path: str, preload: list[str]) -> None:
+    # As ipykernel_launcher does: the start directory is not on the module path.
+    if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
+        del sys.path[0]
+    # As IPKernelApp does before any user code imports matplotlib.
+    if not os.environ.get("MPLBACKEND"):
+        os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    importlib.import_module("ipykernel.kernelapp")
+    for name in preload:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the kernel will import it (and report the error) itself
+            traceback.print_exc()
+    parent = os.getppid()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path + ".tmp")
+    os.rename(path + ".tmp", path)  # the socket appears only once the factory is ready
+    server.listen(16)
+    server.settimeout(1.0)
+    try:
+        _accept_loop(server, parent)
+    finally:
+        server.close()
+        Path(path).unlink(missing_ok=True)
+
+
+def _accept_loop(server: socket.socket, parent: int) -> None:
+    while True:
+        if os.getppid() != parent:
+            return
+        try:
+            conn, _ = server.accept()
+        except TimeoutError:
+            continue
+        conn.settimeout(10.0)
+        try:
+            request = json.loads(read_line(conn))
+        except (OSError, ValueError):
+            conn.close()
+            continue
+        pid = os.fork()
+        if pid == 0:
+            server.close()
+            conn.close()
+            _become_kernel(request)
+        try:
+            conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+        except OSError:
+            pass
+        conn.close()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], sys.argv[2:])
