@@ -11,12 +11,13 @@ STAMP := $(VENV)/.nianbao-installed
 
 CHROMIUM ?= /usr/bin/chromium
 CJK_FONT := Noto Serif CJK SC
-APT_PACKAGES := chromium fonts-noto-cjk fontconfig
+SOFFICE ?= /usr/bin/soffice
+APT_PACKAGES := chromium fonts-noto-cjk fontconfig libreoffice-writer-nogui libreoffice-calc-nogui
 
 # Charts are drawn off-screen everywhere, in tests and in builds.
 export MPLBACKEND := Agg
 
-.PHONY: help venv system-deps test lint report clean
+.PHONY: help venv system-deps test test-fast lint report clean
 
 help: ## List the targets with what they do
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) \
@@ -32,20 +33,23 @@ $(STAMP): requirements.lock pyproject.toml | $(PY)
 	$(PY) -m pip install --disable-pip-version-check -q -e . --no-deps
 	@touch $@
 
-system-deps: ## Install Chromium and the Noto CJK fonts with apt-get if they are missing
-	@if [ -x "$(CHROMIUM)" ] && fc-list 2>/dev/null | grep -q "$(CJK_FONT)"; then \
+system-deps: ## Install Chromium, the Noto CJK fonts and LibreOffice with apt-get if missing
+	@if [ -x "$(CHROMIUM)" ] && [ -x "$(SOFFICE)" ] && fc-list 2>/dev/null | grep -q "$(CJK_FONT)"; then \
 		exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get update && apt-get install -y --no-install-recommends $(APT_PACKAGES); \
 	else \
-		echo "Missing system packages: Chromium ($(CHROMIUM)) and/or the '$(CJK_FONT)' font."; \
+		echo "Missing system packages: Chromium ($(CHROMIUM)), LibreOffice ($(SOFFICE)) or the '$(CJK_FONT)' font."; \
 		echo "Install them as root:  apt-get install -y --no-install-recommends $(APT_PACKAGES)"; \
 		exit 1; \
 	fi
 
 test: venv system-deps ## Run the whole test suite (includes slow notebook and browser tests)
 	$(PY) -m pytest
+
+test-fast: venv ## The tests without the slow ones (notebooks, browser, Dask), for the edit loop
+	$(PY) -m pytest -m "not slow"
 
 lint: venv ## Check the code with ruff
 	$(VENV)/bin/ruff check src tests $(wildcard build.py)
