@@ -305,6 +305,32 @@ def carry_over_gaps(rc: ReportCollection) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["agency_id", "单位", "年度", "缺少年度"])
 
 
+#: Display names of the tidy frames' columns (code keeps the English names).
+COLUMN_ZH = {
+    "agency_id": "单位标识", "short_name": "简称", "name": "名称", "region": "区域",
+    "kind": "类型", "year": "年度", "format": "格式", "table": "表", "row": "行", "col": "列",
+    "ref": "单元格标识", "label": "官方标签", "value": "数值", "blank": "原表空白",
+    "derived": "由分项推算", "severity": "级别", "rule": "规则", "title": "规则名称",
+    "message": "说明", "cells": "单元格", "labels": "单元格标签", "expected": "应为",
+    "actual": "实际", "file": "文件", "line": "行号", "new": "新收", "carry_in": "上年结转",
+    "carry_out": "结转下年度", "to_handle": "待办理", "answered": "办结", "open": "予以公开",
+    "partial": "部分公开", "open_or_partial": "予以公开和部分公开", "deny": "不予公开",
+    "unable": "无法提供", "noproc": "不予处理", "other": "其他处理",
+    "from_natural_persons_new": "自然人新收", "from_orgs_new": "法人或其他组织新收",
+    "reviews": "行政复议", "lawsuits": "行政诉讼", "corrected_cases": "被纠错",
+    "pending_cases": "尚未审结",
+}
+
+
+def zh(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` for display: columns, index names and severities in Chinese."""
+    out = frame.rename(columns=COLUMN_ZH)
+    out.index = out.index.set_names([COLUMN_ZH.get(n, n) for n in out.index.names])
+    if "级别" in out.columns:
+        out["级别"] = out["级别"].map(lambda s: SEVERITY_ZH.get(s, s))
+    return out
+
+
 def or_note(frame: pd.DataFrame, note: str):
     """The frame, or ``note`` as Markdown when the frame is empty (for notebook display)."""
     if len(frame):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import threading
@@ -13,6 +14,8 @@ import nbformat
 from nbconvert import HTMLExporter
 from traitlets import default
 from traitlets.config import Config
+
+from nianbao.render.mimetypes import PRINT_HTML
 
 TEMPLATE_NAME = "nianbao"
 DEFAULT_TITLE = "政府信息公开工作年度报告"
@@ -95,6 +98,25 @@ def page_context(nb: nbformat.NotebookNode, resources: dict | None = None) -> di
         "provenance_comment": provenance_comment(provenance) if provenance else "",
         "provenance_items": provenance_items(provenance) if provenance else [],
     }
+
+
+def print_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook as the report prints it: each output's ``PRINT_HTML`` becomes its HTML.
+
+    Notebook front ends show the inline-styled ``text/html`` copy; the report shows the plain
+    one under its own stylesheet (see ``nianbao.report.inline_style``). The caller's notebook is
+    left as it is.
+    """
+    outputs = [o for c in nb.cells for o in c.get("outputs", ()) if PRINT_HTML in o.get("data", {})]
+    if not outputs:
+        return nb
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        for output in cell.get("outputs", ()):
+            data = output.get("data", {})
+            if PRINT_HTML in data:
+                data["text/html"] = data.pop(PRINT_HTML)
+    return nb
 
 
 _TAG_CLASS = re.compile(r"[^A-Za-z0-9_-]+")
@@ -187,7 +209,7 @@ class NianbaoHTMLExporter(HTMLExporter):
     def from_notebook_node(self, nb, resources=None, **kw):
         resources = dict(resources or {})
         resources["nianbao"] = page_context(nb, resources)
-        return super().from_notebook_node(nb, resources, **kw)
+        return super().from_notebook_node(print_copy(nb), resources, **kw)
 
 
 _local = threading.local()

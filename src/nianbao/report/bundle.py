@@ -6,6 +6,9 @@ collect the metadata from an executed notebook without importing the report buil
 
 from __future__ import annotations
 
+from nianbao.render.mimetypes import PRINT_HTML
+from nianbao.report.inline_style import inline_styles
+
 METADATA_MIMETYPE = "application/vnd.nianbao.report+json"
 
 
@@ -17,7 +20,12 @@ class MetadataBundle(dict):
 
 
 class HTMLBlock(str):
-    """A string that JupyterLab and nbconvert display as HTML."""
+    """A string that notebooks and the report exporter display as HTML.
 
-    def _repr_html_(self) -> str:
-        return str(self)
+    The display carries the HTML twice: as ``text/html`` with inline styles, which JupyterLab
+    (trusted or not), VS Code and static viewers show as the official layout, and as
+    ``PRINT_HTML`` unchanged, which the exporter prints under the report stylesheet.
+    """
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/html": inline_styles(str(self)), PRINT_HTML: str(self)}

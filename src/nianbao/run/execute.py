@@ -206,7 +206,9 @@ def _export(spec: RunSpec, nb, browser, started: float, timings: dict) -> RunOut
     import nbformat
 
     from nianbao.render.html import export_html
+    from nianbao.run.portable import make_portable
 
+    make_portable(nb, spec)
     meta = collect_metadata(nb)
     files: dict[str, bytes] = {"ipynb": nbformat.writes(nb).encode("utf-8")}
     t = time.perf_counter()

@@ -8,6 +8,7 @@ the batch planner names every run with it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,16 @@ class RunSpec:
         return Path(self.out_dir) / "_failed" / self.target / f"{self.basename}.ipynb"
 
 
+def notebook_path(path: str | Path, notebook: str | Path) -> str:
+    """``path`` as the notebook's kernel should see it, relative to the notebook when both are in
+    one project (the notebook's parent folder), so that an executed notebook records no path of
+    the machine that built it; absolute otherwise (data kept outside the project)."""
+    path, folder = Path(path).resolve(), Path(notebook).resolve().parent
+    if path.is_relative_to(folder.parent):
+        return Path(os.path.relpath(path, folder)).as_posix()
+    return str(path)
+
+
 def report_spec(
     agency_id: str,
     year: int,
@@ -69,7 +80,7 @@ def report_spec(
 ) -> RunSpec:
     """The run of ``notebooks/report.ipynb`` for one agency-year (``extra``: more parameters)."""
     params = {"agency_id": agency_id, "year": int(year),
-              "data_dir": str(Path(data_dir).resolve()), "profile": profile,
+              "data_dir": notebook_path(data_dir, REPORT_NOTEBOOK), "profile": profile,
               "allow_errors": bool(allow_errors), **(extra or {})}
     return RunSpec("report", f"{int(year)}/{agency_id}", str(REPORT_NOTEBOOK),
                    tuple(params.items()), str(out_dir), "report", tuple(formats), float(timeout))
@@ -91,7 +102,7 @@ def summary_spec(
     """The run of ``notebooks/region_summary.ipynb`` for one region-year (kind ``summary``,
     basename ``summary``): ``<out>/<year>/_regions/<slug>/summary.{ipynb,html,pdf}``."""
     params = {"region": region.strip(), "year": int(year),
-              "data_dir": str(Path(data_dir).resolve())}
+              "data_dir": notebook_path(data_dir, SUMMARY_NOTEBOOK)}
     return RunSpec("summary", summary_target(region, year, data_dir), str(SUMMARY_NOTEBOOK),
                    tuple(params.items()), str(out_dir), "summary", tuple(formats),
                    float(timeout))
