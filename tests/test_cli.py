@@ -273,6 +273,9 @@ def test_commands_work_from_another_folder(tmp_path):
     below.mkdir()
     found = cli("check", "--year", "2020", cwd=below)
     assert found.returncode == exits.OK and found.stdout == named.stdout
+    by_data = cli("--data", str(project / "data"), "check", "--year", "2020", cwd=elsewhere)
+    assert by_data.returncode == exits.OK and "没有项目" not in by_data.stderr
+    assert "浮山街道（fushan） 2020 年度" in by_data.stdout
     by_env = cli("check", "--year", "2020", cwd=elsewhere,
                  env={paths.DATA_ENV: str(project / "data")})
     assert by_env.returncode == exits.OK and "浮山街道（fushan） 2020 年度" in by_env.stdout

@@ -9,6 +9,7 @@ directory; exit codes come from ``nianbao.exits`` and are listed in every ``--he
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -308,17 +309,19 @@ def cmd_build(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ the parser
 
 PROJECT_HELP = "项目目录：含 data/ 的文件夹（默认从当前目录向上查找）"
+DATA_HELP = "数据目录（默认为项目的 data/；也可用环境变量 NIANBAO_DATA 指定）"
+GLOBAL_OPTIONS = ("--project", "--data")  # also accepted before the command
 
 
 def _common() -> argparse.ArgumentParser:
-    """Options every command takes (a parent parser; its ``--project`` does not override one
+    """Options every command takes (a parent parser; its defaults do not override an option
     given before the command)."""
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("项目与数据")
     group.add_argument("--project", type=Path, metavar="DIR", default=argparse.SUPPRESS,
                        help=PROJECT_HELP)
-    group.add_argument("--data", type=Path, metavar="DIR",
-                       help="数据目录（默认为项目的 data/；也可用环境变量 NIANBAO_DATA 指定）")
+    group.add_argument("--data", type=Path, metavar="DIR", default=argparse.SUPPRESS,
+                       help=DATA_HELP)
     return common
 
 
@@ -445,6 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.options.add_argument("--version", action=_Version,
                                 help="显示版本和支持的报告格式并退出")
     parser.options.add_argument("--project", type=Path, metavar="DIR", help=PROJECT_HELP)
+    parser.options.add_argument("--data", type=Path, metavar="DIR", help=DATA_HELP)
     sub = parser.add_subparsers(dest="command", title="命令", metavar="命令",
                                 help="以下之一；不写命令时执行 build", parser_class=_Parser)
     common = _common()
@@ -458,9 +462,9 @@ def _with_command(argv: list[str]) -> list[str]:
     i = 0
     while i < len(argv):
         token = argv[i]
-        if token == "--project":
+        if token in GLOBAL_OPTIONS:
             i += 2
-        elif token.startswith("--project="):
+        elif token.startswith(tuple(f"{o}=" for o in GLOBAL_OPTIONS)):
             i += 1
         elif token in ("-h", "--help", "--version") or not token.startswith("-"):
             return argv  # top-level help, or a command (an unknown one is reported)
@@ -470,8 +474,6 @@ def _with_command(argv: list[str]) -> list[str]:
 
 
 def _project_named() -> bool:
-    import os
-
     return bool(os.environ.get(paths.PROJECT_ENV) or os.environ.get(paths.DATA_ENV))
 
 
@@ -485,7 +487,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.project is not None and not args.project.is_dir():
         print(f"{parser.prog}：错误：项目目录 {args.project} 不存在", file=sys.stderr)
         return exits.USAGE
-    if args.project is None and not _project_named() and paths.search_project() is None:
+    if (args.project is None and args.data is None and not _project_named()
+            and paths.search_project() is None):
         print("提示：当前目录及其上级目录中都没有项目（含 data/agencies.csv 的文件夹），"
               "按当前目录处理；可用 --project 指定项目目录", file=sys.stderr)
     with paths.use_project(args.project or paths.project_root()):
