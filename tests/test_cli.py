@@ -398,3 +398,20 @@ def test_pip_install_gives_a_nianbao_command_that_works_anywhere(tmp_path):
     usage = subprocess.run([str(nianbao), "check", "--year", "1999x"], cwd=project / "notes",
                            capture_output=True, text=True, env=env, timeout=120)
     assert usage.returncode == exits.USAGE and usage.stderr.startswith("用法：nianbao check")
+
+
+@pytest.mark.slow
+def test_report_runs_the_notebook_once_and_explains_a_refusal(tmp_path):
+    data = dataset(tmp_path / "data", {"alpha": "甲街道", "beta": "乙街道"}, [2021],
+                   broken={("beta", 2021)})
+    out = tmp_path / "out"
+    common = ("--data", str(data), "--out", str(out), "--year", "2021", "--formats", "html")
+    ok = cli("report", "--agency", "alpha", *common)
+    assert ok.returncode == exits.OK, ok.stderr
+    assert f"html: {out / '2021' / 'alpha' / 'report.html'}" in ok.stdout
+    assert "甲街道" in (out / "2021" / "alpha" / "report.html").read_text("utf-8")
+    refused = cli("report", "--agency", "beta", "--profile", "publish", *common)
+    assert refused.returncode == exits.FAILED, refused.stdout + refused.stderr
+    assert "发布版校验未通过" in refused.stderr and "\n- R" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not (out / "2021" / "beta" / "report.html").exists()
