@@ -164,6 +164,9 @@ def test_p_values_take_the_declared_type(notebook):
         "pages": 12, "ratio": 2.5, "show": True, "title": "007", "loose": 7}
     assert notebook_parameters([["loose", "abc"], ["show", "否"]], notebook, OWN) == {
         "loose": "abc", "show": False}
+    assert notebook_parameters([["loose", "1"], ["show", "1"]], notebook, OWN) == {
+        "loose": 1, "show": True}
+    assert notebook_parameters([["loose", "False"]], notebook, OWN) == {"loose": False}
 
 
 @pytest.mark.parametrize(("pair", "needle"), [

@@ -153,7 +153,7 @@ def _coerce(name: str, text: str, kind: str) -> object:
 
     if kind == "str":
         return text
-    if kind == "bool" or (not kind and text.lower() in _TRUE | _FALSE):
+    if kind == "bool" or (not kind and text.lower() in {"true", "false"}):
         if text.lower() in _TRUE | _FALSE:
             return text.lower() in _TRUE
         raise fail("true 或 false")
