@@ -23,14 +23,15 @@ help: ## List the targets with what they do
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) \
 		| awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
 
-venv: $(STAMP) ## Create .venv and install the pinned dependencies and nianbao (editable)
+venv: $(STAMP) ## Create .venv with the pinned dependencies, nianbao (editable) and its Jupyter kernel
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): requirements.lock pyproject.toml | $(PY)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.lock
-	$(PY) -m pip install --disable-pip-version-check -q -e . --no-deps
+	$(PY) -m pip install --disable-pip-version-check -q -e . --no-deps --no-build-isolation
+	$(PY) -m ipykernel install --sys-prefix --name nianbao --display-name "Python (nianbao)"
 	@touch $@
 
 system-deps: ## Install Chromium, the Noto CJK fonts and LibreOffice with apt-get if missing
@@ -59,6 +60,6 @@ report: venv system-deps ## Build the sample reports (build.py)
 	$(PY) build.py
 
 clean: ## Remove build output and caches (keeps .venv)
-	rm -rf build .pytest_cache .ruff_cache .hypothesis
+	rm -rf build .setuptools-build .pytest_cache .ruff_cache .hypothesis
 	find . -path ./$(VENV) -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) -print0 \
 		| xargs -0 rm -rf

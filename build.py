@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build the annual reports: `python build.py --help` lists the commands."""
+"""The ``nianbao`` command without installing it: ``python build.py --help`` lists the commands."""
 
 import sys
 

@@ -70,9 +70,11 @@ def manifest(out: Path) -> dict:
 
 
 def mtimes(out: Path) -> dict[str, int]:
-    """Modification times of every output file under ``out`` (relative path → ns)."""
+    """Modification times of every output file under ``out`` (relative path → ns); the build
+    logs (``logs/``, one new file per build) are not outputs."""
     return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns
-            for p in out.rglob("*") if p.is_file() and p.parent != out}
+            for p in out.rglob("*")
+            if p.is_file() and p.parent != out and p.relative_to(out).parts[0] != "logs"}
 
 
 def mark_built(data: Path, out: Path, batch: Path) -> int:

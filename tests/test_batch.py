@@ -415,4 +415,4 @@ def test_a_second_build_into_the_same_directory_is_refused(tmp_path, capsys):
     finally:
         held.close()
     assert code == 2
-    assert "另一个 build.py 正在向" in capsys.readouterr().err
+    assert "另一个构建正在向" in capsys.readouterr().err

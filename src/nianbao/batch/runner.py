@@ -15,29 +15,33 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from nianbao import exits, paths
+from nianbao.batch.log import BuildLog
 from nianbao.batch.manifest import Freshness, Manifest
 from nianbao.batch.params import BatchParams, find_params, load_params
 from nianbao.batch.plan import Plan, Run, make_plan
 from nianbao.batch.scan import DataScan, scan
 from nianbao.batch.sources import package_hash
 from nianbao.errors import ParamsError, PlanError
-from nianbao.paths import BUILD_DIR, DATA_DIR, PARAMS_DIR, display_path
+from nianbao.paths import display_path
 from nianbao.run.execute import Failure, RunOutcome, RunResult, write_outcome
 
-EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_INTERRUPTED = (
+    exits.OK, exits.FAILED, exits.UNREADABLE, exits.INTERRUPTED)
 
 
 @dataclass
 class BuildOptions:
     """Everything ``build.py`` (the batch command) accepts."""
 
-    data_dir: Path = DATA_DIR
-    out_dir: Path = BUILD_DIR
+    data_dir: Path = field(default_factory=paths.data_dir)  # of the project (``--project``)
+    out_dir: Path = field(default_factory=paths.build_dir)
     params: list[Path] = field(default_factory=list)  # empty: every params/*.yaml
     agencies: list[str] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
@@ -67,11 +71,16 @@ class _Console:
     def __init__(self, out: TextIO, err: TextIO, quiet: bool) -> None:
         self.out, self.err, self.quiet = out, err, quiet
         self.bar = None
+        self.log: BuildLog | None = None  # everything said also goes to the build's log
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
+        if self.log is not None:
+            self.log.write(text)
 
     def warn(self, text: str) -> None:
+        if self.log is not None:
+            self.log.write(text)
         if self.bar is not None:
             self.bar.write(text, file=self.err)
         else:
@@ -82,10 +91,11 @@ class _Console:
 
 
 def load_batches(opts: BuildOptions, data: DataScan, console: _Console) -> list[BatchParams]:
-    paths = [Path(p) for p in opts.params] or find_params(PARAMS_DIR)
-    if paths:
-        return [load_params(p) for p in paths]
-    console.warn(f"没有参数文件（{display_path(PARAMS_DIR)}/*.yaml），构建数据中每个地区的全部年度")
+    params_dir = paths.params_dir()
+    files = [Path(p) for p in opts.params] or find_params(params_dir)
+    if files:
+        return [load_params(p) for p in files]
+    console.warn(f"没有参数文件（{display_path(params_dir)}/*.yaml），构建数据中每个地区的全部年度")
     years = tuple(data.years())
     if not years:
         raise ParamsError(f"数据目录 {data.data_dir} 中没有统计数据（stats/<年度>.csv）")
@@ -185,10 +195,11 @@ def _outcome_of(future: Future, run: Run) -> RunOutcome | None:
     except WorkerLost:
         return None
     except Exception as exc:
+        detail = "".join(traceback.format_exception(exc))
         if type(exc).__name__ == "KilledWorker":  # Dask gave up after losing workers
-            failure = Failure("worker", f"工作节点意外退出：{exc}")
+            failure = Failure("worker", f"工作节点意外退出：{exc}", detail=detail)
         else:
-            failure = Failure("internal", f"执行出错：{type(exc).__name__}: {exc}")
+            failure = Failure("internal", f"执行出错：{type(exc).__name__}: {exc}", detail=detail)
     return RunOutcome(run.target, False, failure=failure)
 
 
@@ -200,7 +211,9 @@ def execute(todo: list[Run], opts: BuildOptions, manifest: Manifest, console: _C
     from nianbao.batch.worker import run_task
 
     executor, closers = make_executor(opts, todo)
-    bar = tqdm(total=len(todo), desc="生成", unit="项", file=console.err, disable=console.quiet,
+    # disable=None: no bar when stderr is not a terminal (a log file, CI)
+    bar = tqdm(total=len(todo), desc="生成", unit="项", file=console.err,
+               disable=True if console.quiet else None,
                dynamic_ncols=True, smoothing=0.05)
     console.bar = bar
     failed = 0
@@ -228,6 +241,12 @@ def execute(todo: list[Run], opts: BuildOptions, manifest: Manifest, console: _C
                     failed += 1
                     report.failed[run.target] = entry
                     console.warn(f"失败：{run.label}：{entry['failure']['reason']}")
+                    if console.log is not None:
+                        console.log.failure(run.label, run.target,
+                                            result.failure or outcome.failure
+                                            or Failure("internal", result.reason),
+                                            display_path(result.failed_notebook)
+                                            if result.failed_notebook else "")
                     bar.set_postfix_str(f"失败 {failed}")
                 bar.update(1)
             waiting = retry
@@ -372,6 +391,8 @@ def _summary(report: BuildReport, opts: BuildOptions, manifest: Manifest,
     out = opts.out_dir
     console.say(f"索引：{display_path(out / 'index.html')}；校验结果："
                 f"{display_path(out / 'validation.csv')}、{display_path(out / 'validation.json')}")
+    if console.log is not None:
+        console.say(f"日志（含失败的完整错误信息）：{display_path(console.log.path)}")
     report.failed = failed
     report.exit_code = EXIT_FAILED if failed else EXIT_OK
 
@@ -396,6 +417,17 @@ def build(opts: BuildOptions, out: TextIO | None = None, err: TextIO | None = No
     opts.out_dir = Path(opts.out_dir).resolve()
     opts.data_dir = Path(opts.data_dir).resolve()
     manifest = Manifest.load(opts.out_dir)
+    if not opts.dry_run:
+        console.log = BuildLog(opts.out_dir)
+    try:
+        return _build(opts, console, report, manifest, started)
+    finally:
+        if console.log is not None:
+            console.log.close(f"退出码：{report.exit_code}")
+
+
+def _build(opts: BuildOptions, console: _Console, report: BuildReport, manifest: Manifest,
+           started: float) -> BuildReport:
     try:
         data = scan(opts.data_dir)
         batches = load_batches(opts, data, console)
@@ -419,7 +451,7 @@ def build(opts: BuildOptions, out: TextIO | None = None, err: TextIO | None = No
         return report
     lock = _lock(opts.out_dir)
     if lock is None:
-        console.warn(f"不能开始构建：另一个 build.py 正在向 {display_path(opts.out_dir)} 写入，"
+        console.warn(f"不能开始构建：另一个构建正在向 {display_path(opts.out_dir)} 写入，"
                      "请等它结束后再运行。")
         report.exit_code = EXIT_UNUSABLE
         return report
@@ -477,8 +509,8 @@ def _run(plan: Plan, opts: BuildOptions, console: _Console, report: BuildReport,
         report.interrupted = True
         report.seconds = time.perf_counter() - started
         done = len(report.executed)
-        console.warn(f"已中断：本次完成 {done} 项，其余 {len(todo) - done} 项将在下次运行 "
-                     "build.py 时继续生成。")
+        console.warn(f"已中断：本次完成 {done} 项，其余 {len(todo) - done} 项将在下次运行时"
+                     "继续生成。")
         report.exit_code = EXIT_INTERRUPTED
         try:
             finish_index(plan, manifest)

@@ -57,6 +57,16 @@ def declared_parameters(notebook: str) -> dict[str, str]:
     Read with ``ast`` (no kernel, no papermill import); the cell holds typed assignments such
     as ``year: int = 2020  # report year``.
     """
+    return {name: help for name, (_, help) in _declarations(notebook).items()}
+
+
+def declared_types(notebook: str) -> dict[str, str]:
+    """The annotation of each declared parameter (``int``, ``str``, …; empty when untyped)."""
+    return {name: kind for name, (kind, _) in _declarations(notebook).items()}
+
+
+@cache
+def _declarations(notebook: str) -> dict[str, tuple[str, str]]:
     path = Path(notebook)
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
@@ -71,15 +81,15 @@ def declared_parameters(notebook: str) -> dict[str, str]:
         except SyntaxError as exc:
             raise NotebookError(f"笔记本 {path} 的参数单元格不是有效的 Python：{exc}") from exc
         lines = source.splitlines()
-        names: dict[str, str] = {}
+        names: dict[str, tuple[str, str]] = {}
         for node in tree.body:
-            targets = []
+            targets, kind = [], ""
             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                targets = [node.target.id]
+                targets, kind = [node.target.id], ast.unparse(node.annotation)
             elif isinstance(node, ast.Assign):
                 targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
             for name in targets:
                 line = lines[node.lineno - 1]
-                names[name] = line.split("#", 1)[1].strip() if "#" in line else ""
+                names[name] = (kind, line.split("#", 1)[1].strip() if "#" in line else "")
         return names
     raise NotebookError(f"笔记本 {path} 没有标记为 parameters 的参数单元格")

@@ -22,9 +22,9 @@ from nianbao.findings import Finding
 from nianbao.paths import DATA_DIR
 from nianbao.report import charts, narrative, tables
 from nianbao.report.bundle import HTMLBlock, MetadataBundle
+from nianbao.report.parameters import PROFILES
 from nianbao.report.provenance import provenance
 
-PROFILES = ("review", "publish")
 _markdown = mistune.create_markdown(escape=True)
 
 

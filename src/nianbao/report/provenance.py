@@ -14,7 +14,7 @@ from importlib import metadata
 
 from nianbao import __version__
 from nianbao.data.dataset import Dataset
-from nianbao.paths import PROJECT_ROOT
+from nianbao.paths import PACKAGE_DIR
 
 MAIN_PACKAGES = ("pandas", "matplotlib", "papermill", "nbconvert", "nbclient", "jinja2",
                  "playwright")
@@ -46,9 +46,9 @@ def data_fingerprint(ds: Dataset, agency_id: str, year: int) -> str:
 
 @cache
 def git_commit() -> str:
-    """The commit of the working tree (``unknown`` outside a git checkout)."""
+    """The commit of the code's checkout (``unknown`` outside a git checkout)."""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PACKAGE_DIR, capture_output=True,
                              text=True, timeout=10)
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
