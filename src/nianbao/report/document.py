@@ -171,12 +171,23 @@ def _p(text: str) -> str:
 RESULT_ORDER = {"错误": 0, "警告": 1, "通过": 2, "不适用": 3, "由生成保证": 4}
 
 
-def validation_html(report: Report, findings: list[Finding]) -> str:
+@dataclass(frozen=True)
+class ValidationRow:
+    """One line of the 数据校验 table: a rule, its result and the messages that explain it."""
+
+    rule_id: str
+    title: str
+    result: str
+    details: tuple[str, ...] = ()
+
+
+def validation_rows(report: Report, findings: list[Finding]) -> list[ValidationRow]:
+    """Every rule checked for a report with its result, errors first (HTML and Word share it)."""
     fmt = report.format
     by_rule: dict[str, list[Finding]] = {}
     for f in findings:
         by_rule.setdefault(f.rule, []).append(f)
-    rows = []
+    rows: list[ValidationRow] = []
     seen = set()
     for rule, _binding, _refs in rule_instances(fmt):
         if rule.id in seen:
@@ -185,30 +196,41 @@ def validation_html(report: Report, findings: list[Finding]) -> str:
         hits = by_rule.pop(rule.id, [])
         if hits:
             result = "错误" if rule.level == "error" else "警告"
-            detail = "<br/>".join(html.escape(f.message) for f in hits)
+            details = tuple(f.message for f in hits)
         elif rule.scope == "generated":
-            result, detail = "由生成保证", html.escape(rule.model_extra.get("generated_note", ""))
+            result = "由生成保证"
+            details = tuple(filter(None, [rule.model_extra.get("generated_note", "")]))
         elif rule.scope == "cross_year" and report.prev is None:
-            result, detail = "不适用", f"无 {report.year - 1} 年度数据"
+            result, details = "不适用", (f"无 {report.year - 1} 年度数据",)
         else:
-            result, detail = "通过", ""
-        rows.append((RESULT_ORDER[result], rule.id, rule.title_zh, result, detail))
+            result, details = "通过", ()
+        rows.append(ValidationRow(rule.id, rule.title_zh, result, details))
     for rule_id, hits in by_rule.items():  # input problems (IN_*) have no format rule
         result = "错误" if any(f.severity == "error" for f in hits) else "警告"
-        rows.append((RESULT_ORDER[result], rule_id, "数据文件", result,
-                     "<br/>".join(html.escape(f"{f.where()} {f.message}") for f in hits)))
-    rows.sort(key=lambda r: (r[0], r[1]))
-    counts = {k: sum(1 for r in rows if r[3] == k) for k in ("错误", "警告", "通过")}
+        rows.append(ValidationRow(rule_id, "数据文件", result,
+                                  tuple(f"{f.where()} {f.message}" for f in hits)))
+    rows.sort(key=lambda r: (RESULT_ORDER[r.result], r.rule_id))
+    return rows
+
+
+def validation_summary(rows: list[ValidationRow]) -> str:
+    """The sentence above the 数据校验 table."""
+    counts = {k: sum(1 for r in rows if r.result == k) for k in ("错误", "警告", "通过")}
+    return (f"本报告共核查 {len(rows)} 项规则：错误 {counts['错误']} 项，警告 {counts['警告']} 项，"
+            f"通过 {counts['通过']} 项。")
+
+
+def validation_html(report: Report, findings: list[Finding]) -> str:
+    rows = validation_rows(report, findings)
     body = "".join(
-        f'<tr class="result-{_css(res)}"><td class="label">{html.escape(title)}'
-        f"<br/><code>{html.escape(rid)}</code></td><td>{res}</td>"
-        f'<td class="label">{detail}</td></tr>'
-        for _, rid, title, res, detail in rows
+        f'<tr class="result-{_css(r.result)}"><td class="label">{html.escape(r.title)}'
+        f"<br/><code>{html.escape(r.rule_id)}</code></td><td>{r.result}</td>"
+        f'<td class="label">{"<br/>".join(html.escape(d) for d in r.details)}</td></tr>'
+        for r in rows
     )
     return (
         '<section class="validation"><h2>数据校验</h2>'
-        f"<p>本报告共核查 {len(rows)} 项规则：错误 {counts['错误']} 项，警告 {counts['警告']} 项，"
-        f"通过 {counts['通过']} 项。</p>"
+        f"<p>{validation_summary(rows)}</p>"
         '<table class="review-table"><thead><tr><th>规则</th><th>结果</th>'
         f"<th>说明及涉及单元格</th></tr></thead><tbody>{body}</tbody></table></section>"
     )
