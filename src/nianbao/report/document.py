@@ -59,6 +59,10 @@ class ReportDocument:
         )
 
     def preface(self) -> HTMLBlock:
+        return HTMLBlock(f'<p class="preface">{html.escape(self.preface_text())}</p>')
+
+    def preface_text(self) -> str:
+        """The opening paragraph: legal basis, the six parts, the period, how to get in touch."""
         a, y, fmt = self.report.agency, self.report.year, self.report.format
         parts = "；".join(s.heading for s in fmt.sections)
         text = (
@@ -77,7 +81,7 @@ class ReportDocument:
                 f"{k}：{v}" for k, v in contact) + "）。"
         if a.website:
             text += f"本报告电子版可在{a.website}查阅。"
-        return HTMLBlock(f'<p class="preface">{html.escape(text)}</p>')
+        return text
 
     # ------------------------------------------------------------ sections
 
@@ -85,32 +89,41 @@ class ReportDocument:
         sec = self.report.format.section(section_id)
         return HTMLBlock(f'<h2 id="{sec.id}">{html.escape(sec.heading)}</h2>')
 
-    def _prose(self, section_id: str) -> str:
-        text = self.report.narrative.sections.get(section_id, "")
-        return _markdown(text) if text else ""
+    def section_parts(self, section_id: str) -> list[tuple[str, str]]:
+        """What a section shows under its heading, in order, for any writer.
+
+        Each part is ``("markdown", text)`` (the agency's narrative), ``("text", sentence)``
+        (generated from the numbers) or ``("tables", section_id)`` (the official tables).
+        """
+        r = self.report
+        prose = self.report.narrative.sections.get(section_id, "")
+        generated = {
+            "s2": narrative.section2_paragraph,
+            "s3": narrative.section3_paragraph,
+            "s4": narrative.section4_paragraph,
+            "s6": narrative.fee_sentence,
+        }
+        parts: list[tuple[str, str]] = []
+        if section_id in generated:
+            sentence = generated[section_id](r)
+            if sentence:
+                parts.append(("text", sentence))
+        if section_id in ("s2", "s3", "s4"):
+            parts.append(("tables", section_id))
+        elif prose:
+            parts.append(("markdown", prose))
+        return parts
 
     def section(self, section_id: str) -> HTMLBlock:
         """One of the six sections: heading, narrative or generated sentences, tables."""
-        r = self.report
         body = [self.heading(section_id)]
-        if section_id == "s1":
-            body.append(self._prose("s1"))
-        elif section_id == "s2":
-            body.append(_p(narrative.section2_paragraph(r)))
-            body.append(tables.section2_html(r))
-        elif section_id == "s3":
-            body.append(_p(narrative.section3_paragraph(r)))
-            body.append(tables.section3_html(r))
-        elif section_id == "s4":
-            body.append(_p(narrative.section4_paragraph(r)))
-            body.append(tables.section4_html(r))
-        elif section_id == "s5":
-            body.append(self._prose("s5"))
-        elif section_id == "s6":
-            fee = narrative.fee_sentence(r)
-            if fee:
-                body.append(_p(fee))
-            body.append(self._prose("s6"))
+        for kind, value in self.section_parts(section_id):
+            if kind == "text":
+                body.append(_p(value))
+            elif kind == "tables":
+                body.append(tables.section_html(self.report, value))
+            else:
+                body.append(_markdown(value))
         return HTMLBlock("\n".join(str(b) for b in body if b))
 
     def sections(self) -> list[HTMLBlock]:
@@ -118,14 +131,18 @@ class ReportDocument:
 
     # ------------------------------------------------------------ charts
 
-    def charts(self) -> HTMLBlock:
-        """Application results by category and, with earlier years, the multi-year trend."""
+    def figures(self) -> list[tuple[str, bytes]]:
+        """Captions and PNG images of the charts shown after section 三."""
         figures = [("图1 本年度政府信息公开申请办理结果", charts.results_by_category(self.report))]
         if len(self.history) > 1:
             figures.append(("图2 历年政府信息公开申请收到和办结情况", charts.trend(self.history)))
+        return [(caption, charts.figure_png(fig)) for caption, fig in figures]
+
+    def charts(self) -> HTMLBlock:
+        """Application results by category and, with earlier years, the multi-year trend."""
         out = ['<div class="charts">']
-        for caption, fig in figures:
-            data = base64.b64encode(charts.figure_png(fig)).decode("ascii")
+        for caption, png in self.figures():
+            data = base64.b64encode(png).decode("ascii")
             out.append(
                 f'<figure class="chart"><img alt="{html.escape(caption)}" '
                 f'style="width:100%;height:auto" src="data:image/png;base64,{data}"/>'
@@ -155,13 +172,17 @@ class ReportDocument:
             "provenance": self.provenance,
         })
 
-    def footer(self) -> HTMLBlock:
+    def signature(self) -> list[str]:
+        """The agency and, when the narrative gives it, the publication date, at the end."""
         issued = self.report.narrative.published
-        date = f"{issued.year}年{issued.month}月{issued.day}日" if issued else ""
-        lines = [f'<p class="signature">{html.escape(self.report.agency.name)}</p>']
-        if date:
-            lines.append(f'<p class="signature">{date}</p>')
-        return HTMLBlock("".join(lines))
+        lines = [self.report.agency.name]
+        if issued:
+            lines.append(f"{issued.year}年{issued.month}月{issued.day}日")
+        return lines
+
+    def footer(self) -> HTMLBlock:
+        return HTMLBlock("".join(f'<p class="signature">{html.escape(line)}</p>'
+                                 for line in self.signature()))
 
 
 def _p(text: str) -> str:
