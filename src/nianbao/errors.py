@@ -72,6 +72,14 @@ class FontSetupError(NianbaoError, RuntimeError):
     """A font the reports need is missing or cannot be converted."""
 
 
+class ConversionError(NianbaoError, RuntimeError):
+    """LibreOffice is missing or could not convert a Word file."""
+
+
+class BundleError(NianbaoError, RuntimeError):
+    """A submission bundle cannot be made: reports missing, or validation errors."""
+
+
 # ---------------------------------------------------------------- batch execution
 
 

@@ -7,6 +7,8 @@ collect the metadata from an executed notebook without importing the report buil
 from __future__ import annotations
 
 METADATA_MIMETYPE = "application/vnd.nianbao.report+json"
+#: The report as .docx bytes (base64), displayed only when the run asks for Word output.
+DOCX_MIMETYPE = "application/vnd.nianbao.docx+base64"
 
 
 class MetadataBundle(dict):

@@ -39,6 +39,7 @@ class ReportDocument:
     findings: list[Finding]
     profile: str = "review"
     provenance: dict = field(default_factory=dict)
+    _figures: list | None = field(default=None, init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------ front matter
 
@@ -132,11 +133,14 @@ class ReportDocument:
     # ------------------------------------------------------------ charts
 
     def figures(self) -> list[tuple[str, bytes]]:
-        """Captions and PNG images of the charts shown after section 三."""
+        """Captions and PNG images of the charts shown after section 三 (drawn once)."""
+        if self._figures is not None:
+            return self._figures
         figures = [("图1 本年度政府信息公开申请办理结果", charts.results_by_category(self.report))]
         if len(self.history) > 1:
             figures.append(("图2 历年政府信息公开申请收到和办结情况", charts.trend(self.history)))
-        return [(caption, charts.figure_png(fig)) for caption, fig in figures]
+        self._figures = [(caption, charts.figure_png(fig)) for caption, fig in figures]
+        return self._figures
 
     def charts(self) -> HTMLBlock:
         """Application results by category and, with earlier years, the multi-year trend."""
