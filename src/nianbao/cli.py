@@ -37,7 +37,8 @@ def _formats(text: str) -> tuple[str, ...]:
     chosen = tuple(f.strip() for f in text.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown:
-        raise argparse.ArgumentTypeError(f"未知的输出格式：{','.join(unknown)}（可选 html,pdf）")
+        raise argparse.ArgumentTypeError(
+            f"未知的输出格式：{','.join(unknown)}（可选 {','.join(FORMATS)}）")
     return chosen
 
 
@@ -136,7 +137,7 @@ def _add_build(sub) -> None:
     p.add_argument("--agency", action="append", metavar="ID", help="只构建此单位（可重复）")
     p.add_argument("--year", action="append", type=int, metavar="Y", help="只构建此年度（可重复）")
     p.add_argument("--formats", type=_formats, default=None,
-                   help="输出格式，逗号分隔：html,pdf（默认取参数文件）")
+                   help="输出格式，逗号分隔：html,pdf,docx（默认取参数文件）")
     p.add_argument("--profile", choices=["review", "publish"], default=None,
                    help="review 审阅版 / publish 发布版（默认取参数文件）")
     p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
@@ -164,13 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print findings as a JSON array")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("report", help="build one agency-year as report.ipynb, .html and .pdf")
+    p = sub.add_parser("report", help="build one agency-year as report.ipynb, .html, .pdf, .docx")
     _add_data(p)
     p.add_argument("--agency", required=True, help="agency_id of data/agencies.csv")
     p.add_argument("--year", required=True, type=int, help="report year")
     p.add_argument("--out", type=Path, default=BUILD_DIR, help="output directory (default: build/)")
     p.add_argument("--formats", type=_formats, default=("html", "pdf"),
-                   help="comma-separated: html,pdf (default: both)")
+                   help="comma-separated: html,pdf,docx (default: html,pdf)")
     p.add_argument("--profile", choices=["review", "publish"], default="review")
     p.add_argument("--allow-errors", action="store_true",
                    help="publish even when validation finds errors")

@@ -100,9 +100,9 @@ class DocxBundle:
         return {DOCX_MIMETYPE: base64.b64encode(self.data).decode("ascii"), "text/plain": ""}
 
 
-def docx_output(doc: ReportDocument, wanted: bool = True) -> DocxBundle | None:
-    """What the report notebook displays for the Word file: nothing unless it was asked for."""
-    return DocxBundle(report_docx(doc)) if wanted else None
+def docx_output(doc: ReportDocument) -> DocxBundle:
+    """What the report notebook displays when the build asks for the Word file."""
+    return DocxBundle(report_docx(doc))
 
 
 # --------------------------------------------------------------------------- metadata
