@@ -102,6 +102,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from nianbao.batch.bundle import make_bundle
+    from nianbao.errors import BundleBlocked, BundleError, ParameterError
+
+    try:
+        result = make_bundle(args.region, args.year, args.data, args.build, args.out,
+                             allow_errors=args.allow_errors)
+    except BundleBlocked as exc:
+        print(f"不能打包：{exc}", file=sys.stderr)
+        return EXIT_ERRORS
+    except (BundleError, ParameterError) as exc:
+        print(f"不能打包：{exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if result.review_builds:
+        print(f"注意：{len(result.review_builds)} 份报告为审阅版（含“数据校验”一节），报送前宜按 "
+              f"--profile publish 重新生成：{'、'.join(result.review_builds)}", file=sys.stderr)
+    print(f"zip: {result.path}（{len(result.entries)} 个文件）")
+    return EXIT_OK
+
+
 def _jobs(text: str) -> int:
     try:
         value = int(text)
@@ -187,6 +207,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--formats", type=_formats, default=("html", "pdf"),
                    help="comma-separated: html,pdf (default: both)")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("bundle", help="zip a region-year's reports (PDF, Word), summary and "
+                                      "validation.csv for submission")
+    _add_data(p)
+    p.add_argument("--region", required=True, help="region as written in data/agencies.csv")
+    p.add_argument("--year", required=True, type=int, help="report year")
+    p.add_argument("--build", type=Path, default=BUILD_DIR,
+                   help="build directory holding the reports (default: build/)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="zip to write (default: in the region summary's folder)")
+    p.add_argument("--allow-errors", action="store_true",
+                   help="bundle even when reports have validation errors")
+    p.set_defaults(func=cmd_bundle)
 
     p = sub.add_parser("export", help="write one year of every agency to an Excel workbook")
     _add_data(p)

@@ -77,7 +77,11 @@ class ConversionError(NianbaoError, RuntimeError):
 
 
 class BundleError(NianbaoError, RuntimeError):
-    """A submission bundle cannot be made: reports missing, or validation errors."""
+    """A submission bundle cannot be made: no reports, or reports missing or out of date."""
+
+
+class BundleBlocked(BundleError):
+    """A submission bundle is refused because reports have validation errors."""
 
 
 # ---------------------------------------------------------------- batch execution
