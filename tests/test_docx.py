@@ -16,11 +16,15 @@ from pathlib import Path
 
 import pytest
 from docx.oxml.ns import qn
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from nianbao.data.dataset import load
+from nianbao.data.model import Agency, Report
 from nianbao.export import ooxml
-from nianbao.export.docx import report_docx
+from nianbao.export.docx import report_docx, tables_docx
+from nianbao.formats.spec import format_for_year
 from nianbao.report.document import ReportDocument, prepare, validation_rows
 from nianbao.report.tables import column_path, section_html
 from nianbao.testing.docx_parse import open_docx, parse_docx_tables, read_docx_tables
@@ -148,6 +152,32 @@ def test_a_broken_merge_is_noticed(sample) -> None:
     word.save(buffer)
     with pytest.raises(ValueError):
         parse_docx_tables(buffer.getvalue())
+
+
+def _values(year: int) -> st.SearchStrategy[dict[str, float]]:
+    fmt = format_for_year(year)
+
+    def cell(ref: str) -> st.SearchStrategy[float]:
+        table, _, col = ref.split(".")
+        if fmt.table(table).column(col).type == "decimal":
+            return st.integers(0, 10**10).map(lambda n: n / 100)
+        return st.integers(-(10**9), 10**9)
+
+    return st.fixed_dictionaries({ref: cell(ref) for ref in fmt.cell_refs()})
+
+
+@pytest.mark.parametrize("year", [2020, 2023])
+def test_random_values_round_trip(year: int) -> None:
+    """Any values, signs and decimals included, read back from the Word tables as written."""
+    agency = Agency("test", "测试市测试局", "测试局", "测试市", "department")
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(values=_values(year))
+    def check(values: dict[str, float]) -> None:
+        report = Report(agency, year, values=values)
+        assert parse_docx_tables(tables_docx(report)) == {k: float(v) for k, v in values.items()}
+
+    check()
 
 
 # --- house style, review section, determinism -----------------------------------------------

@@ -69,6 +69,20 @@ def report_docx(doc: ReportDocument) -> bytes:
     return ooxml.stable_package(buffer.getvalue())
 
 
+def tables_docx(source, section_ids: tuple[str, ...] = ("s2", "s3", "s4")) -> bytes:
+    """Only the official tables of ``source`` (a report or an aggregate) as a Word document."""
+    word = Document()
+    ooxml.setup(word)
+    styles = _StyleIds(word)
+    for section_id in section_ids:
+        styles.add(source.format.section(section_id).heading, ooxml.H1)
+        for layout in section_layout(source, section_id):
+            _official_table(styles, layout)
+    buffer = io.BytesIO()
+    word.save(buffer)
+    return ooxml.stable_package(buffer.getvalue())
+
+
 class _StyleIds:
     """The document and its style ids, looked up once (python-docx scans every style per call)."""
 
