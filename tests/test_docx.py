@@ -215,6 +215,11 @@ def test_review_section_only_in_review_builds(sample) -> None:
     assert "数据校验" in review_text and "数据校验" not in published_text
     assert all(r.rule_id in review_text for r in rows)
     assert not any(r.rule_id in published_text for r in rows)
+    table = next(t for t in open_docx(report_docx(review)).tables
+                 if [c.text for c in t.rows[0].cells] == ["规则", "结果", "说明及涉及单元格"])
+    assert len(table.rows) == len(rows) + 1
+    rule, result, detail = (c.width for c in table.columns)
+    assert detail > rule > result  # the explanations get the room
 
 
 def test_same_inputs_give_the_same_bytes(sample) -> None:

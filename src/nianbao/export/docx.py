@@ -303,6 +303,8 @@ def _review(styles: _StyleIds, doc: ReportDocument) -> None:
     table.style = word.styles["Table Grid"]
     table.autofit = False
     widths = [Emu(int(ooxml.TEXT_WIDTH * share)) for share in REVIEW_WIDTHS]
+    for column, w in zip(table.columns, widths, strict=True):
+        column.width = w
     _row_properties(table.rows[0]._tr, repeat=True)
     for cell, text, w in zip(table.rows[0].cells, ("规则", "结果", "说明及涉及单元格"), widths,
                              strict=True):
