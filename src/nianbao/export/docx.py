@@ -114,9 +114,10 @@ class DocxBundle:
         return {DOCX_MIMETYPE: base64.b64encode(self.data).decode("ascii"), "text/plain": ""}
 
 
-def docx_output(doc: ReportDocument) -> DocxBundle:
-    """What the report notebook displays when the build asks for the Word file."""
-    return DocxBundle(report_docx(doc))
+def docx_output(doc: ReportDocument, wanted: bool = True) -> tuple[DocxBundle, ...]:
+    """What the report notebook displays for the Word file: the file when the build asks for
+    it (``make_docx``), else nothing — ``display(*docx_output(doc, make_docx))``."""
+    return (DocxBundle(report_docx(doc)),) if wanted else ()
 
 
 # --------------------------------------------------------------------------- metadata
