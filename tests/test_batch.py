@@ -55,7 +55,7 @@ def test_years(years, expected):
     ({"years": "去年", "region": "测试区"}, "不是年度"),
     ({"years": 2022}, "region"),
     ({"years": 2022, "region": "测试区", "agencies": ["alpha"]}, "二者之一"),
-    ({"years": 2022, "region": "测试区", "formats": ["docx"]}, "未知的输出格式“docx”"),
+    ({"years": 2022, "region": "测试区", "formats": ["odt"]}, "未知的输出格式“odt”"),
     ({"years": 2022, "region": "测试区", "profile": "final"}, "profile 应为"),
     ({"years": 2022, "region": "测试区", "parameters": {"year": 2020}}, "由批次设置"),
     ({"years": 2022, "region": "测试区", "timeout": 0}, "timeout"),

@@ -16,11 +16,11 @@ AGENCIES = {"alpha": "甲街道", "beta": "乙街道", "gamma": "丙街道"}
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    """Two years of three agencies, HTML and PDF, one agency-year failing (publish errors)."""
+    """Two years of three agencies, HTML, PDF and Word, one agency-year failing (publish errors)."""
     root = tmp_path_factory.mktemp("index")
     data = dataset(root / "data", AGENCIES, [2021, 2022], broken={("beta", 2022)})
     batch = params(root / "batch.yaml", years="2021-2022", region="测试区",
-                   formats=["html", "pdf"], profile="publish", title="测试区年度报告")
+                   formats=["html", "pdf", "docx"], profile="publish", title="测试区年度报告")
     out = root / "build"
     result = build(data, out, batch)
     assert result.returncode == 1, result.stdout + result.stderr
@@ -71,13 +71,16 @@ def test_page_is_chinese_self_contained_and_offline(page, built):
 
 def test_every_link_points_to_an_existing_file(page, built):
     hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
-    assert len(hrefs) >= 5 * 3 + 2  # HTML, PDF, notebook of 5 reports; the validation files
+    assert len(hrefs) >= 5 * 4 + 2  # HTML, PDF, Word, notebook of 5 reports; validation files
     for href in hrefs:
         url = urlparse(href)
         assert url.scheme == "file", href
         assert Path(unquote(url.path)).is_file(), href
     labels = page.locator("a").all_inner_texts()
     assert labels.count("PDF") == 5 and labels.count("出错的笔记本") == 1
+    pairs = page.eval_on_selector_all("a[href]", "els => els.map(e => [e.textContent, e.href])")
+    word = [href for label, href in pairs if label == "Word"]
+    assert len(word) == 5 and all(href.endswith("/report.docx") for href in word)
 
 
 def test_filter_box_and_selects_hide_rows(page):

@@ -294,6 +294,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     return exits.OK
 
 
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from nianbao.batch.bundle import make_bundle
+    from nianbao.errors import BundleBlocked, BundleError, ParameterError
+
+    try:
+        result = make_bundle(args.region, args.year, args.data, args.build or paths.build_dir(),
+                             args.out, allow_errors=args.allow_errors)
+    except BundleBlocked as exc:
+        print(f"不能打包：{exc}", file=sys.stderr)
+        return exits.FAILED
+    except (BundleError, ParameterError) as exc:
+        print(f"不能打包：{exc}", file=sys.stderr)
+        return exits.UNREADABLE
+    if result.review_builds:
+        print(f"注意：{len(result.review_builds)} 份报告为审阅版（含“数据校验”一节），报送前宜按 "
+              f"--profile publish 重新生成：{'、'.join(result.review_builds)}", file=sys.stderr)
+    print(f"zip: {paths.display_path(result.path)}（{len(result.entries)} 个文件）")
+    return exits.OK
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from nianbao.batch.runner import BuildOptions, build
 
@@ -332,8 +352,8 @@ def _add_out(p: _Parser, where: str) -> None:
 
 def _add_formats(p: _Parser, default) -> None:
     p.options.add_argument("--formats", type=_formats, default=default, metavar="LIST",
-                           help="输出格式，逗号分隔：html,pdf（默认"
-                                + ("两种都输出" if default else "取参数文件中的设置") + "）")
+                           help="输出格式，逗号分隔，可选 html、pdf、docx（Word）（默认"
+                                + ("html,pdf" if default else "取参数文件中的设置") + "）")
 
 
 def _add_parameter(p: _Parser, notebook: str) -> None:
@@ -389,9 +409,11 @@ def _add_check(sub, common) -> None:
 
 def _add_report(sub, common) -> None:
     p = sub.add_parser(
-        "report", parents=[common], help="生成一个单位一个年度的报告（ipynb、HTML、PDF）",
+        "report", parents=[common],
+        help="生成一个单位一个年度的报告（ipynb、HTML、PDF，可选 Word）",
         description="执行 notebooks/report.ipynb，生成一个单位一个年度的报告："
-                    "<out>/<年度>/<单位>/report.ipynb、report.html 和 report.pdf。"
+                    "<out>/<年度>/<单位>/report.ipynb、report.html、report.pdf，"
+                    "以及按需的 report.docx。"
                     "先检查单位、年度和版本是否有效，再启动内核；数据校验在笔记本中进行一次。",
     )
     o = p.options
@@ -440,6 +462,25 @@ def _add_export(sub, common) -> None:
     p.set_defaults(func=cmd_export)
 
 
+def _add_bundle(sub, common) -> None:
+    p = sub.add_parser(
+        "bundle", parents=[common], help="把一个区域一个年度的报告打包为报送用的 zip",
+        description="把一个区域一个年度已生成的各单位报告（PDF 和 Word，按“单位名称+年度+"
+                    "年政府信息公开工作年度报告”命名）、区域汇总和 validation.csv 打包为一个 zip。"
+                    "有报告存在校验错误时拒绝打包并列出这些单位，除非指定 --allow-errors。",
+    )
+    o = p.options
+    o.add_argument("--region", required=True, metavar="NAME",
+                   help="区域名称，与 data/agencies.csv 的 region 列一致")
+    o.add_argument("--year", required=True, type=_year, metavar="YEAR", help="报告年度")
+    o.add_argument("--build", type=Path, metavar="DIR",
+                   help="存放已生成报告的目录（默认为项目的 build/）")
+    o.add_argument("--out", type=Path, metavar="FILE",
+                   help="要写入的 zip 文件（默认放在该区域汇总的目录中）")
+    o.add_argument("--allow-errors", action="store_true", help="即使有校验错误也打包")
+    p.set_defaults(func=cmd_bundle)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         description="政府信息公开工作年度报告：数据校验、报告生成与批量构建。"
@@ -452,7 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", title="命令", metavar="命令",
                                 help="以下之一；不写命令时执行 build", parser_class=_Parser)
     common = _common()
-    for add in (_add_build, _add_check, _add_report, _add_summary, _add_export):
+    for add in (_add_build, _add_check, _add_report, _add_summary, _add_export, _add_bundle):
         add(sub, common)
     return parser
 

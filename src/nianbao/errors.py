@@ -72,6 +72,18 @@ class FontSetupError(NianbaoError, RuntimeError):
     """A font the reports need is missing or cannot be converted."""
 
 
+class ConversionError(NianbaoError, RuntimeError):
+    """LibreOffice is missing or could not convert a Word file."""
+
+
+class BundleError(NianbaoError, RuntimeError):
+    """A submission bundle cannot be made: no reports, or reports missing or out of date."""
+
+
+class BundleBlocked(BundleError):
+    """A submission bundle is refused because reports have validation errors."""
+
+
 # ---------------------------------------------------------------- batch execution
 
 

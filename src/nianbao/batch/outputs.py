@@ -49,14 +49,18 @@ def write_validation(out_dir: Path, rows: list[dict]) -> tuple[Path, Path]:
     """``validation.json`` (an array, as ``build.py check --json``) and ``validation.csv``."""
     json_path, csv_path = out_dir / "validation.json", out_dir / "validation.csv"
     atomic_write(json_path, json.dumps(rows, ensure_ascii=False, indent=1).encode("utf-8"))
+    atomic_write(csv_path, validation_csv(rows))
+    return json_path, csv_path
+
+
+def validation_csv(rows: list[dict]) -> bytes:
+    """The findings as CSV, with a BOM so that spreadsheet programs read the Chinese as UTF-8."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(FINDING_COLUMNS)
     for row in rows:
         writer.writerow([_csv_cell(row[k]) for k in FINDING_COLUMNS])
-    # With a BOM so that spreadsheet programs read the Chinese text as UTF-8.
-    atomic_write(csv_path, buffer.getvalue().encode("utf-8-sig"))
-    return json_path, csv_path
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def _csv_cell(value) -> str:
@@ -92,7 +96,8 @@ def index_rows(out_dir: Path, runs: dict[str, dict]) -> list[dict]:
         links = []
         status = entry.get("status", "failed")
         if status == "ok":
-            for kind, label in (("html", "HTML"), ("pdf", "PDF"), ("ipynb", "笔记本")):
+            for kind, label in (("html", "HTML"), ("pdf", "PDF"), ("docx", "Word"),
+                                ("ipynb", "笔记本")):
                 info = (entry.get("outputs") or {}).get(kind)
                 if info and (out_dir / target / info["path"]).exists():
                     links.append((label, f"{target}/{info['path']}"))

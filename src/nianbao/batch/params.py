@@ -13,12 +13,14 @@ from pathlib import Path
 
 from nianbao.errors import ParamsError
 
-FORMATS = ("html", "pdf")
+FORMATS = ("html", "pdf", "docx")
+DEFAULT_FORMATS = ("html", "pdf")
 PROFILES = ("review", "publish")
 KEYS = ("name", "title", "years", "region", "agencies", "formats", "profile", "allow_errors",
         "summaries", "timeout", "parameters")
 #: Parameters the batch sets itself; a batch file may not set them under ``parameters``.
-RESERVED_PARAMETERS = ("agency_id", "year", "data_dir", "profile", "allow_errors", "region")
+RESERVED_PARAMETERS = ("agency_id", "year", "data_dir", "profile", "allow_errors", "region",
+                       "make_docx")
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class BatchParams:
     years: tuple[int, ...]
     region: str | None = None
     agencies: tuple[str, ...] = ()
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     profile: str = "review"
     allow_errors: bool = False
     summaries: bool = True
@@ -124,7 +126,8 @@ def from_mapping(data: object, name: str, path: Path | None = None) -> BatchPara
     return BatchParams(
         name=str(data.get("name") or name), path=path, years=years,
         region=str(region).strip() if region is not None else None,
-        agencies=agencies or (), formats=_formats(data.get("formats", list(FORMATS)), where),
+        agencies=agencies or (),
+        formats=_formats(data.get("formats", list(DEFAULT_FORMATS)), where),
         profile=profile, allow_errors=bool(data.get("allow_errors", False)),
         summaries=bool(data.get("summaries", True)), timeout=float(timeout),
         parameters=dict(parameters), title=str(data.get("title") or ""),

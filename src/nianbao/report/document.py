@@ -39,6 +39,7 @@ class ReportDocument:
     findings: list[Finding]
     profile: str = "review"
     provenance: dict = field(default_factory=dict)
+    _figures: list | None = field(default=None, init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------ front matter
 
@@ -59,6 +60,10 @@ class ReportDocument:
         )
 
     def preface(self) -> HTMLBlock:
+        return HTMLBlock(f'<p class="preface">{html.escape(self.preface_text())}</p>')
+
+    def preface_text(self) -> str:
+        """The opening paragraph: legal basis, the six parts, the period, how to get in touch."""
         a, y, fmt = self.report.agency, self.report.year, self.report.format
         parts = "；".join(s.heading for s in fmt.sections)
         text = (
@@ -77,7 +82,7 @@ class ReportDocument:
                 f"{k}：{v}" for k, v in contact) + "）。"
         if a.website:
             text += f"本报告电子版可在{a.website}查阅。"
-        return HTMLBlock(f'<p class="preface">{html.escape(text)}</p>')
+        return text
 
     # ------------------------------------------------------------ sections
 
@@ -85,32 +90,41 @@ class ReportDocument:
         sec = self.report.format.section(section_id)
         return HTMLBlock(f'<h2 id="{sec.id}">{html.escape(sec.heading)}</h2>')
 
-    def _prose(self, section_id: str) -> str:
-        text = self.report.narrative.sections.get(section_id, "")
-        return _markdown(text) if text else ""
+    def section_parts(self, section_id: str) -> list[tuple[str, str]]:
+        """What a section shows under its heading, in order, for any writer.
+
+        Each part is ``("markdown", text)`` (the agency's narrative), ``("text", sentence)``
+        (generated from the numbers) or ``("tables", section_id)`` (the official tables).
+        """
+        r = self.report
+        prose = self.report.narrative.sections.get(section_id, "")
+        generated = {
+            "s2": narrative.section2_paragraph,
+            "s3": narrative.section3_paragraph,
+            "s4": narrative.section4_paragraph,
+            "s6": narrative.fee_sentence,
+        }
+        parts: list[tuple[str, str]] = []
+        if section_id in generated:
+            sentence = generated[section_id](r)
+            if sentence:
+                parts.append(("text", sentence))
+        if section_id in ("s2", "s3", "s4"):
+            parts.append(("tables", section_id))
+        elif prose:
+            parts.append(("markdown", prose))
+        return parts
 
     def section(self, section_id: str) -> HTMLBlock:
         """One of the six sections: heading, narrative or generated sentences, tables."""
-        r = self.report
         body = [self.heading(section_id)]
-        if section_id == "s1":
-            body.append(self._prose("s1"))
-        elif section_id == "s2":
-            body.append(_p(narrative.section2_paragraph(r)))
-            body.append(tables.section2_html(r))
-        elif section_id == "s3":
-            body.append(_p(narrative.section3_paragraph(r)))
-            body.append(tables.section3_html(r))
-        elif section_id == "s4":
-            body.append(_p(narrative.section4_paragraph(r)))
-            body.append(tables.section4_html(r))
-        elif section_id == "s5":
-            body.append(self._prose("s5"))
-        elif section_id == "s6":
-            fee = narrative.fee_sentence(r)
-            if fee:
-                body.append(_p(fee))
-            body.append(self._prose("s6"))
+        for kind, value in self.section_parts(section_id):
+            if kind == "text":
+                body.append(_p(value))
+            elif kind == "tables":
+                body.append(tables.section_html(self.report, value))
+            else:
+                body.append(_markdown(value))
         return HTMLBlock("\n".join(str(b) for b in body if b))
 
     def sections(self) -> list[HTMLBlock]:
@@ -118,14 +132,21 @@ class ReportDocument:
 
     # ------------------------------------------------------------ charts
 
-    def charts(self) -> HTMLBlock:
-        """Application results by category and, with earlier years, the multi-year trend."""
+    def figures(self) -> list[tuple[str, bytes]]:
+        """Captions and PNG images of the charts shown after section 三 (drawn once)."""
+        if self._figures is not None:
+            return self._figures
         figures = [("图1 本年度政府信息公开申请办理结果", charts.results_by_category(self.report))]
         if len(self.history) > 1:
             figures.append(("图2 历年政府信息公开申请收到和办结情况", charts.trend(self.history)))
+        self._figures = [(caption, charts.figure_png(fig)) for caption, fig in figures]
+        return self._figures
+
+    def charts(self) -> HTMLBlock:
+        """Application results by category and, with earlier years, the multi-year trend."""
         out = ['<div class="charts">']
-        for caption, fig in figures:
-            data = base64.b64encode(charts.figure_png(fig)).decode("ascii")
+        for caption, png in self.figures():
+            data = base64.b64encode(png).decode("ascii")
             out.append(
                 f'<figure class="chart"><img alt="{html.escape(caption)}" '
                 f'style="width:100%;height:auto" src="data:image/png;base64,{data}"/>'
@@ -155,13 +176,17 @@ class ReportDocument:
             "provenance": self.provenance,
         })
 
-    def footer(self) -> HTMLBlock:
+    def signature(self) -> list[str]:
+        """The agency and, when the narrative gives it, the publication date, at the end."""
         issued = self.report.narrative.published
-        date = f"{issued.year}年{issued.month}月{issued.day}日" if issued else ""
-        lines = [f'<p class="signature">{html.escape(self.report.agency.name)}</p>']
-        if date:
-            lines.append(f'<p class="signature">{date}</p>')
-        return HTMLBlock("".join(lines))
+        lines = [self.report.agency.name]
+        if issued:
+            lines.append(f"{issued.year}年{issued.month}月{issued.day}日")
+        return lines
+
+    def footer(self) -> HTMLBlock:
+        return HTMLBlock("".join(f'<p class="signature">{html.escape(line)}</p>'
+                                 for line in self.signature()))
 
 
 def _p(text: str) -> str:
@@ -171,12 +196,23 @@ def _p(text: str) -> str:
 RESULT_ORDER = {"错误": 0, "警告": 1, "通过": 2, "不适用": 3, "由生成保证": 4}
 
 
-def validation_html(report: Report, findings: list[Finding]) -> str:
+@dataclass(frozen=True)
+class ValidationRow:
+    """One line of the 数据校验 table: a rule, its result and the messages that explain it."""
+
+    rule_id: str
+    title: str
+    result: str
+    details: tuple[str, ...] = ()
+
+
+def validation_rows(report: Report, findings: list[Finding]) -> list[ValidationRow]:
+    """Every rule checked for a report with its result, errors first (HTML and Word share it)."""
     fmt = report.format
     by_rule: dict[str, list[Finding]] = {}
     for f in findings:
         by_rule.setdefault(f.rule, []).append(f)
-    rows = []
+    rows: list[ValidationRow] = []
     seen = set()
     for rule, _binding, _refs in rule_instances(fmt):
         if rule.id in seen:
@@ -185,30 +221,41 @@ def validation_html(report: Report, findings: list[Finding]) -> str:
         hits = by_rule.pop(rule.id, [])
         if hits:
             result = "错误" if rule.level == "error" else "警告"
-            detail = "<br/>".join(html.escape(f.message) for f in hits)
+            details = tuple(f.message for f in hits)
         elif rule.scope == "generated":
-            result, detail = "由生成保证", html.escape(rule.model_extra.get("generated_note", ""))
+            result = "由生成保证"
+            details = tuple(filter(None, [rule.model_extra.get("generated_note", "")]))
         elif rule.scope == "cross_year" and report.prev is None:
-            result, detail = "不适用", f"无 {report.year - 1} 年度数据"
+            result, details = "不适用", (f"无 {report.year - 1} 年度数据",)
         else:
-            result, detail = "通过", ""
-        rows.append((RESULT_ORDER[result], rule.id, rule.title_zh, result, detail))
+            result, details = "通过", ()
+        rows.append(ValidationRow(rule.id, rule.title_zh, result, details))
     for rule_id, hits in by_rule.items():  # input problems (IN_*) have no format rule
         result = "错误" if any(f.severity == "error" for f in hits) else "警告"
-        rows.append((RESULT_ORDER[result], rule_id, "数据文件", result,
-                     "<br/>".join(html.escape(f"{f.where()} {f.message}") for f in hits)))
-    rows.sort(key=lambda r: (r[0], r[1]))
-    counts = {k: sum(1 for r in rows if r[3] == k) for k in ("错误", "警告", "通过")}
+        rows.append(ValidationRow(rule_id, "数据文件", result,
+                                  tuple(f"{f.where()} {f.message}" for f in hits)))
+    rows.sort(key=lambda r: (RESULT_ORDER[r.result], r.rule_id))
+    return rows
+
+
+def validation_summary(rows: list[ValidationRow]) -> str:
+    """The sentence above the 数据校验 table."""
+    counts = {k: sum(1 for r in rows if r.result == k) for k in ("错误", "警告", "通过")}
+    return (f"本报告共核查 {len(rows)} 项规则：错误 {counts['错误']} 项，警告 {counts['警告']} 项，"
+            f"通过 {counts['通过']} 项。")
+
+
+def validation_html(report: Report, findings: list[Finding]) -> str:
+    rows = validation_rows(report, findings)
     body = "".join(
-        f'<tr class="result-{_css(res)}"><td class="label">{html.escape(title)}'
-        f"<br/><code>{html.escape(rid)}</code></td><td>{res}</td>"
-        f'<td class="label">{detail}</td></tr>'
-        for _, rid, title, res, detail in rows
+        f'<tr class="result-{_css(r.result)}"><td class="label">{html.escape(r.title)}'
+        f"<br/><code>{html.escape(r.rule_id)}</code></td><td>{r.result}</td>"
+        f'<td class="label">{"<br/>".join(html.escape(d) for d in r.details)}</td></tr>'
+        for r in rows
     )
     return (
         '<section class="validation"><h2>数据校验</h2>'
-        f"<p>本报告共核查 {len(rows)} 项规则：错误 {counts['错误']} 项，警告 {counts['警告']} 项，"
-        f"通过 {counts['通过']} 项。</p>"
+        f"<p>{validation_summary(rows)}</p>"
         '<table class="review-table"><thead><tr><th>规则</th><th>结果</th>'
         f"<th>说明及涉及单元格</th></tr></thead><tbody>{body}</tbody></table></section>"
     )

@@ -159,7 +159,9 @@ def printed_row_path(table: Table, row: Row) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class _Cell:
+class Cell:
+    """One table cell as drawn: ``th`` (caption, header, label) or ``td`` (a value)."""
+
     tag: str
     text: str
     classes: tuple[str, ...] = ()
@@ -180,7 +182,7 @@ class _Cell:
         return f"<{opening}>{escape(self.text)}</{self.tag}>"
 
 
-def _tr(cells: Sequence[_Cell], css_class: str | None = None) -> str:
+def _tr(cells: Sequence[Cell], css_class: str | None = None) -> str:
     opening = f'<tr class="{css_class}">' if css_class else "<tr>"
     return opening + "".join(c.html() for c in cells) + "</tr>"
 
@@ -194,13 +196,12 @@ def _value_width(table: Table) -> int:
     return sum(_value_spans(table))
 
 
-def _caption_row(table: Table, width: int) -> str:
-    cell = _Cell("th", table.caption or "", ("caption",), colspan=width)
-    return _tr([cell], "caption")
+def _caption_cell(table: Table, width: int) -> Cell:
+    return Cell("th", table.caption or "", ("caption",), colspan=width)
 
 
-def _head_cell(text: str, rowspan: int, colspan: int, scope: str) -> _Cell:
-    return _Cell("th", text, ("head",), rowspan, colspan, (("scope", scope),))
+def _head_cell(text: str, rowspan: int, colspan: int, scope: str) -> Cell:
+    return Cell("th", text, ("head",), rowspan, colspan, (("scope", scope),))
 
 
 def _group_end(paths: list[tuple[str, ...]], i: int, level: int) -> int:
@@ -215,10 +216,10 @@ def _group_end(paths: list[tuple[str, ...]], i: int, level: int) -> int:
     return j
 
 
-def _header_level(paths: list[tuple[str, ...]], spans: list[int], level: int) -> list[_Cell]:
+def _header_level(paths: list[tuple[str, ...]], spans: list[int], level: int) -> list[Cell]:
     """The header cells of one level: leaves reach the last header row, groups merge columns."""
     depth = max(len(p) for p in paths)
-    cells: list[_Cell] = []
+    cells: list[Cell] = []
     i = 0
     while i < len(paths):
         path = paths[i]
@@ -234,20 +235,20 @@ def _header_level(paths: list[tuple[str, ...]], spans: list[int], level: int) ->
     return cells
 
 
-def _header_rows(table: Table) -> list[str]:
+def _header_rows(table: Table) -> list[list[Cell]]:
     """Header rows: the corner block over the label columns, then one row per header level."""
     paths = [column_path(table, c) for c in table.columns]
     depth = max(len(p) for p in paths)
     rows = [_header_level(paths, _value_spans(table), level) for level in range(depth)]
     width = label_width(table)
     if width:
-        rows[0].insert(0, _Cell("th", corner_text(table) or "", ("corner",), depth, width))
-    return [_tr(cells, "head") for cells in rows]
+        rows[0].insert(0, Cell("th", corner_text(table) or "", ("corner",), depth, width))
+    return rows
 
 
-def _label_cells(table: Table, body: BodyRow, width: int) -> list[_Cell]:
+def _label_cells(table: Table, body: BodyRow, width: int) -> list[Cell]:
     cells = [
-        _Cell("th", g.label, ("label", "group", f"level-{g.level}"), rowspan=g.rowspan or 1)
+        Cell("th", g.label, ("label", "group", f"level-{g.level}"), rowspan=g.rowspan or 1)
         for g in sorted(body.opening_groups, key=lambda g: g.label_column or 0)
     ]
     if width == 0:
@@ -258,14 +259,14 @@ def _label_cells(table: Table, body: BodyRow, width: int) -> list[_Cell]:
             f"{table.id}.{body.row.id}: label spans {body.row.label_colspan} columns from column "
             f"{body.label_start + 1}, but the table has {width} label columns"
         )
-    own = _Cell("th", body.row.label, ("label",), colspan=span, attrs=(("scope", "row"),))
+    own = Cell("th", body.row.label, ("label",), colspan=span, attrs=(("scope", "row"),))
     return [*cells, own]
 
 
-def _body_row_html(source: TableSource, table: Table, body: BodyRow, width: int) -> str:
+def _body_row_cells(source: TableSource, table: Table, body: BodyRow, width: int) -> list[Cell]:
     spans = _value_spans(table)
     values = [
-        _Cell(
+        Cell(
             "td",
             cell_text(source, table, body.row, column),
             ("num",),
@@ -274,40 +275,57 @@ def _body_row_html(source: TableSource, table: Table, body: BodyRow, width: int)
         )
         for column, span in zip(table.columns, spans, strict=True)
     ]
-    return _tr([*_label_cells(table, body, width), *values])
+    return [*_label_cells(table, body, width), *values]
 
 
-def _body_rows_html(source: TableSource, table: Table) -> list[str]:
+# --- layout: the grid of one drawn table, shared by the HTML and Word writers ---------------
+
+
+@dataclass(frozen=True)
+class LayoutRow:
+    """One physical row: its kind (``caption``, ``head`` or ``body``) and its cells as written."""
+
+    kind: str
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class LayoutGroup:
+    """Rows that merged cells may not leave: a ``thead``/``tbody``, or one sub-table."""
+
+    kind: str
+    table_id: str | None
+    rows: tuple[LayoutRow, ...]
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """One drawn table: which format tables it shows and its row groups, top to bottom."""
+
+    section_id: str
+    table_ids: tuple[str, ...]
+    groups: tuple[LayoutGroup, ...]
+    continuous: bool
+
+    @property
+    def width(self) -> int:
+        """Grid columns of the table (every row covers all of them)."""
+        return max(_row_width(g) for g in self.groups)
+
+
+def _row_width(group: LayoutGroup) -> int:
+    return sum(c.colspan for c in group.rows[0].cells) if group.rows else 0
+
+
+def _head_layout_rows(table: Table, width: int) -> list[LayoutRow]:
+    rows = [LayoutRow("caption", (_caption_cell(table, width),))] if table.caption else []
+    return rows + [LayoutRow("head", tuple(cells)) for cells in _header_rows(table)]
+
+
+def _body_layout_rows(source: TableSource, table: Table) -> list[LayoutRow]:
     width = label_width(table)
-    return [_body_row_html(source, table, b, width) for b in body_rows(table)]
-
-
-# --- tables --------------------------------------------------------------------------------
-
-
-def _table_open(section_id: str, tables: Sequence[Table]) -> str:
-    ids = " ".join(t.id for t in tables)
-    return f'<table class="official" data-section="{section_id}" data-table="{ids}">'
-
-
-def _single_table_html(source: TableSource, section_id: str, table: Table) -> str:
-    """One sub-table as its own ``<table>``; caption and headers go in ``<thead>``."""
-    head = []
-    if table.caption:
-        head.append(_caption_row(table, label_width(table) + _value_width(table)))
-    head += _header_rows(table)
-    return "\n".join(
-        [
-            _table_open(section_id, [table]),
-            "<thead>",
-            *head,
-            "</thead>",
-            "<tbody>",
-            *_body_rows_html(source, table),
-            "</tbody>",
-            "</table>",
-        ]
-    )
+    return [LayoutRow("body", tuple(_body_row_cells(source, table, b, width)))
+            for b in body_rows(table)]
 
 
 def _shared_grid_width(tables: Sequence[Table]) -> int | None:
@@ -319,38 +337,55 @@ def _shared_grid_width(tables: Sequence[Table]) -> int | None:
     return None
 
 
-def _continuous_table_html(source: TableSource, section_id: str, tables: Sequence[Table]) -> str:
-    """Several sub-tables as one bordered table on a shared grid, one ``<tbody>`` each.
+def section_layout(source: TableSource, section_id: str) -> list[TableLayout]:
+    """The tables of one section as grids of cells with their spans.
 
-    There is no ``<thead>``: a repeated header on a printed page would show the first
-    sub-table's columns above the rows of another.
-    """
-    width = label_width(tables[0]) + _value_width(tables[0])
-    lines = [_table_open(section_id, tables)]
-    for table in tables:
-        lines.append(f'<tbody data-table="{table.id}">')
-        if table.caption:
-            lines.append(_caption_row(table, width))
-        lines += _header_rows(table)
-        lines += _body_rows_html(source, table)
-        lines.append("</tbody>")
-    lines.append("</table>")
-    return "\n".join(lines)
-
-
-def section_html(source: TableSource, section_id: str) -> str:
-    """The tables of one section as HTML.
-
-    Sub-tables that fit a common grid are drawn as one continuous table (F2021 二); otherwise
-    each is its own table (F2019 二 with 3, 3, 3, 2, 2 value columns; 三; 四).
+    Sub-tables that fit a common grid are drawn as one continuous table (F2021 二), one row
+    group per sub-table and no repeated header; otherwise each is its own table with its
+    caption and headers in a ``thead`` (F2019 二 with 3, 3, 3, 2, 2 value columns; 三; 四).
     """
     fmt = source.format
     tables = [fmt.table(t) for t in fmt.section(section_id).tables]
     if not tables:
         raise ValueError(f"{fmt.id} section {section_id} has no tables")
     if _shared_grid_width(tables) is not None:
-        return _continuous_table_html(source, section_id, tables)
-    return "\n".join(_single_table_html(source, section_id, t) for t in tables)
+        width = label_width(tables[0]) + _value_width(tables[0])
+        groups = tuple(
+            LayoutGroup("tbody", t.id, tuple(_head_layout_rows(t, width)
+                                             + _body_layout_rows(source, t)))
+            for t in tables
+        )
+        return [TableLayout(section_id, tuple(t.id for t in tables), groups, True)]
+    out = []
+    for t in tables:
+        width = label_width(t) + _value_width(t)
+        groups = (LayoutGroup("thead", None, tuple(_head_layout_rows(t, width))),
+                  LayoutGroup("tbody", None, tuple(_body_layout_rows(source, t))))
+        out.append(TableLayout(section_id, (t.id,), groups, False))
+    return out
+
+
+# --- tables as HTML ------------------------------------------------------------------------
+
+
+def _layout_html(layout: TableLayout) -> str:
+    """One drawn table; a continuous one has no ``<thead>``, since a header repeated on a
+    printed page would show the first sub-table's columns above the rows of another."""
+    ids = " ".join(layout.table_ids)
+    lines = [f'<table class="official" data-section="{layout.section_id}" data-table="{ids}">']
+    for group in layout.groups:
+        lines.append(f'<{group.kind} data-table="{group.table_id}">' if group.table_id
+                     else f"<{group.kind}>")
+        lines += [_tr(row.cells, None if row.kind == "body" else row.kind)
+                  for row in group.rows]
+        lines.append(f"</{group.kind}>")
+    lines.append("</table>")
+    return "\n".join(lines)
+
+
+def section_html(source: TableSource, section_id: str) -> str:
+    """The tables of one section as HTML (see ``section_layout``)."""
+    return "\n".join(_layout_html(t) for t in section_layout(source, section_id))
 
 
 def section2_html(source: TableSource) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nianbao.files import atomic_write
-from nianbao.report.bundle import METADATA_MIMETYPE
+from nianbao.report.bundle import METADATA_MIMETYPE, take_docx
 from nianbao.run.targets import RunSpec
 
 if TYPE_CHECKING:
@@ -210,9 +210,14 @@ def _export(spec: RunSpec, nb, browser, started: float, timings: dict) -> RunOut
 
     make_portable(nb, spec)
     meta = collect_metadata(nb)
+    docx = take_docx(nb)
     files: dict[str, bytes] = {"ipynb": nbformat.writes(nb).encode("utf-8")}
     t = time.perf_counter()
     try:
+        if "docx" in spec.formats:
+            if docx is None:
+                raise ValueError("笔记本没有生成 Word 文件（make_docx 参数未生效）")
+            files["docx"] = docx
         html = export_html(nb)
         timings["html"] = time.perf_counter() - t
         if "html" in spec.formats:

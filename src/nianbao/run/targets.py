@@ -18,7 +18,11 @@ from nianbao.region.spec import region_slug
 
 REPORT_NOTEBOOK = NOTEBOOKS_DIR / "report.ipynb"
 SUMMARY_NOTEBOOK = NOTEBOOKS_DIR / "region_summary.ipynb"
-FORMATS = ("html", "pdf")
+#: Output formats a run can produce besides the executed notebook, and the default choice.
+FORMATS = ("html", "pdf", "docx")
+DEFAULT_FORMATS = ("html", "pdf")
+#: Formats of a region summary (it has no Word version).
+SUMMARY_FORMATS = ("html", "pdf")
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class RunSpec:
     params: tuple[tuple[str, object], ...]
     out_dir: str
     basename: str = "report"
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     timeout: float = 600.0
 
     @property
@@ -72,16 +76,21 @@ def report_spec(
     year: int,
     data_dir: str | Path,
     out_dir: str | Path,
-    formats: tuple[str, ...] = FORMATS,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
     profile: str = "review",
     allow_errors: bool = False,
     timeout: float = 600.0,
     extra: dict | None = None,
 ) -> RunSpec:
-    """The run of ``notebooks/report.ipynb`` for one agency-year (``extra``: more parameters)."""
+    """The run of ``notebooks/report.ipynb`` for one agency-year (``extra``: more parameters).
+
+    With ``docx`` among the formats the notebook also builds the Word file (``make_docx``).
+    """
     params = {"agency_id": agency_id, "year": int(year),
               "data_dir": notebook_path(data_dir, REPORT_NOTEBOOK), "profile": profile,
               "allow_errors": bool(allow_errors), **(extra or {})}
+    if "docx" in formats:
+        params["make_docx"] = True
     return RunSpec("report", f"{int(year)}/{agency_id}", str(REPORT_NOTEBOOK),
                    tuple(params.items()), str(out_dir), "report", tuple(formats), float(timeout))
 
@@ -103,6 +112,7 @@ def summary_spec(
     basename ``summary``): ``<out>/<year>/_regions/<slug>/summary.{ipynb,html,pdf}``."""
     params = {"region": region.strip(), "year": int(year),
               "data_dir": notebook_path(data_dir, SUMMARY_NOTEBOOK)}
+    formats = [f for f in formats if f in SUMMARY_FORMATS]
     return RunSpec("summary", summary_target(region, year, data_dir), str(SUMMARY_NOTEBOOK),
                    tuple(params.items()), str(out_dir), "summary", tuple(formats),
                    float(timeout))

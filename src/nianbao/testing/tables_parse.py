@@ -346,10 +346,15 @@ def parse_official_table(html: str) -> dict[str, float]:
     Accepts one table, a section, or a whole rendered report. A cell that appears twice is an
     error, so a document cannot hide a second, different copy of a table.
     """
-    values: dict[str, float] = {}
     tables = [t for t in read_tables(html) if "official" in t.classes]
     if not tables:
         raise ValueError('no <table class="official"> in the HTML')
+    return tables_values(tables)
+
+
+def tables_values(tables: list[HtmlTable]) -> dict[str, float]:
+    """{``table.row.col``: value} over official tables read from any document (HTML, Word)."""
+    values: dict[str, float] = {}
     for table in tables:
         for ref, value in _table_values(table).items():
             if ref in values:
