@@ -106,7 +106,7 @@ def test_argparse_messages_in_chinese(message, expected):
     (["report", "--agency", "fushan"], "缺少必需的选项：--year"),
     (["report", "--agency", "fushan", "--year", "20"], "年度应为四位数字"),
     (["report", "--agency", "fushan", "--year", "2020", "--profile", "final"], "无效的取值"),
-    (["report", "--agency", "fushan", "--year", "2020", "--formats", "docx"], "未知的输出格式"),
+    (["report", "--agency", "fushan", "--year", "2020", "--formats", "odt"], "未知的输出格式"),
     (["--jobs", "0"], "并行数应为正整数"),
     (["publish"], "无效的取值 'publish'"),
     (["check", "--project", "/nonexistent/nianbao"], "项目目录 /nonexistent/nianbao 不存在"),

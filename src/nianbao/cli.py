@@ -16,7 +16,7 @@ from pathlib import Path
 
 from nianbao import __version__, exits, paths
 
-COMMANDS = ("build", "check", "report", "summary", "export")
+COMMANDS = ("build", "check", "report", "summary", "export", "bundle")
 
 
 class UsageError(Exception):
