@@ -507,7 +507,3 @@ def test_region_names_need_no_heavy_imports():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
     assert done.stdout.strip() == "[]", done.stderr
-    from nianbao.data.loading import SLUG
-    from nianbao.region.spec import SLUG as SPEC_SLUG
-
-    assert SLUG.pattern == SPEC_SLUG.pattern

@@ -130,7 +130,7 @@ def summary_runs(batch: BatchParams, scan: DataScan, out_dir: Path, years: list[
         if not any(scan.has(a, year) for a in members):
             continue
         spec = summary_spec(batch.region, year, scan.data_dir, out_dir, formats, batch.timeout)
-        key = run_key(spec, scan.region_fingerprint(members, year))
+        key = run_key(spec, scan.region_fingerprint(batch.region, year))
         runs.append(Run(spec, key, year, None, batch.region, batch.region, batch.region,
                         batch.name))
     return runs

@@ -23,6 +23,7 @@ from nianbao.checks.text_rules import (
     text_fingerprint,
 )
 from nianbao.data.dataset import Dataset
+from nianbao.data.layout import DEADLINES_FILE
 from nianbao.data.loading import AGENCY_KINDS, NARRATIVE_SECTIONS
 from nianbao.findings import Finding
 from nianbao.formats.expr import compile_expr, refs_in
@@ -233,7 +234,7 @@ def _sections(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> l
 
 def _deadlines(data_dir: Path) -> dict[tuple[str, str], tuple[int, int]]:
     """Local deadlines (``data/deadlines.csv``: region,kind,deadline as MM-DD), if any."""
-    path = Path(data_dir) / "deadlines.csv"
+    path = Path(data_dir) / DEADLINES_FILE
     if not path.exists():
         return {}
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)

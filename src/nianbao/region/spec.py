@@ -15,13 +15,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from pathlib import Path
 
+from nianbao.data.layout import REGIONS_FILE, SLUG
 from nianbao.errors import ParameterError
-
-REGIONS_FILE = "regions.csv"
-SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # as agency ids (nianbao.data.loading.SLUG)
 
 
 def _problem(message: str) -> Exception:

@@ -11,7 +11,6 @@ and are re-exported here.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,6 +21,7 @@ import pandas as pd
 
 from nianbao.checks.validate import check
 from nianbao.data.dataset import Dataset, load
+from nianbao.data.fingerprint import region_fingerprint as data_region_fingerprint
 from nianbao.data.loading import load_agencies, stats_files
 from nianbao.data.measures import decision_label, decision_refs, quantities_frame, rows_of
 from nianbao.data.model import Narrative
@@ -662,38 +662,10 @@ def load_region(region: str, year: int, data_dir: str | Path = DATA_DIR,
     return RegionData(region, year, ds, ids, findings)
 
 
-def _sha256_frame(frame: pd.DataFrame) -> str:
-    h = hashlib.sha256()
-    for row in frame.itertuples(index=False):
-        h.update(("\x1f".join(map(str, row)) + "\n").encode("utf-8"))
-    return h.hexdigest()
-
-
 def region_fingerprint(rd: RegionData) -> str:
-    """SHA-256 of what the summary reads: the region's registry rows, their statistics of the
-    loaded years up to the summary year, this year's and last year's narratives, deadlines.
-    It holds no timestamp: the same data gives the same digest."""
-    ds = rd.dataset
-    h = hashlib.sha256()
-    h.update(rd.region.encode("utf-8"))
-    registry = ds.agencies.loc[rd.agency_ids].reset_index()
-    h.update(_sha256_frame(registry.astype(str)).encode())
-    cells = ds.cells
-    cells = cells[cells["agency_id"].isin(rd.agency_ids) & (cells["year"] <= rd.year)]
-    # Row hashes in file order (value-based, also for categorical columns): the same files
-    # give the same digest, and any edited, added or removed cell changes it.
-    hashed = pd.util.hash_pandas_object(
-        cells[["agency_id", "year", "table", "row", "col", "value"]], index=False)
-    h.update(hashed.to_numpy().tobytes())
-    for year in (rd.year - 1, rd.year):
-        for agency in rd.agency_ids:
-            path = ds.data_dir / "text" / str(year) / f"{agency}.md"
-            if (agency, year) in ds.texts and path.exists():
-                h.update(agency.encode() + b"\x1f" + path.read_bytes())
-    deadlines = ds.data_dir / "deadlines.csv"
-    if deadlines.exists():
-        h.update(deadlines.read_bytes())
-    return h.hexdigest()
+    """SHA-256 of what the summary reads (``nianbao.data.fingerprint`` defines the slice; the
+    batch planner hashes the same one). It holds no timestamp: the same data, the same digest."""
+    return data_region_fingerprint(rd.dataset.data_dir, rd.region, rd.year)
 
 
 def region_provenance(rd: RegionData) -> dict:
