@@ -10,8 +10,8 @@ from nianbao.batch.plan import run_key
 from nianbao.batch.scan import scan
 from nianbao.data.dataset import load
 from nianbao.data.fingerprint import agency_fingerprint, read_raw, region_fingerprint
-from nianbao.region.summary import load_region
-from nianbao.region.summary import region_fingerprint as summary_fingerprint
+from nianbao.region.data import load_region
+from nianbao.region.data import region_fingerprint as summary_fingerprint
 from nianbao.report.provenance import data_fingerprint
 from nianbao.run.targets import report_spec
 

@@ -76,7 +76,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from nianbao.errors import ParameterError
-    from nianbao.region.summary import check_parameters
+    from nianbao.region.data import check_parameters
     from nianbao.run.targets import summary_spec
 
     try:  # check the parameters before starting a kernel

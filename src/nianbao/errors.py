@@ -14,6 +14,13 @@ if TYPE_CHECKING:
     from nianbao.findings import Finding
 
 
+# Exit codes of build.py, one meaning each (docs/batch.md lists them).
+EXIT_OK = 0  # done, nothing wrong
+EXIT_FAILED = 1  # the data has errors (check) or a report failed (build)
+EXIT_UNUSABLE = 2  # input that cannot be used: unreadable data, a bad batch file or parameter
+EXIT_INTERRUPTED = 130  # stopped with Ctrl-C (128 + SIGINT, as shells report it)
+
+
 class NianbaoError(Exception):
     """Base of every error raised by nianbao."""
 

@@ -34,6 +34,13 @@ from nianbao.run.targets import (
 )
 
 
+def run_label(kind: str, year: object, name: str, agency_id: str | None = None) -> str:
+    """How messages name a run: 浮山街道（fushan）2022 年度 / 咸宁市咸安区 2022 年度汇总."""
+    if kind == "summary":
+        return f"{name} {year} 年度汇总"
+    return f"{name}（{agency_id}）{year} 年度"
+
+
 @dataclass(frozen=True)
 class Run:
     """One planned notebook run."""
@@ -57,10 +64,7 @@ class Run:
 
     @property
     def label(self) -> str:
-        """How messages name the run: 浮山街道 2022 年度 / 咸宁市咸安区 2022 年度汇总."""
-        if self.kind == "summary":
-            return f"{self.name} {self.year} 年度汇总"
-        return f"{self.short_name or self.name}（{self.agency_id}）{self.year} 年度"
+        return run_label(self.kind, self.year, self.short_name or self.name, self.agency_id)
 
 
 @dataclass

@@ -22,14 +22,19 @@ from typing import TextIO
 
 from nianbao.batch.manifest import Freshness, Manifest
 from nianbao.batch.params import BatchParams, find_params, load_params
-from nianbao.batch.plan import Plan, Run, make_plan
+from nianbao.batch.plan import Plan, Run, make_plan, run_label
 from nianbao.batch.scan import DataScan, scan
 from nianbao.batch.sources import package_hash
-from nianbao.errors import ParamsError, PlanError
+from nianbao.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    ParamsError,
+    PlanError,
+)
 from nianbao.paths import BUILD_DIR, DATA_DIR, PARAMS_DIR, display_path
 from nianbao.run.execute import Failure, RunOutcome, RunResult, write_outcome
-
-EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 @dataclass
@@ -336,11 +341,9 @@ def _dry_run(states: list[tuple[Run, Freshness]], console: _Console) -> None:
 
 def _failure_line(target: str, entry: dict, out_dir: Path, remembered: bool) -> str:
     failure = entry.get("failure") or {}
-    who = entry.get("short_name") or entry.get("name") or target
-    if entry.get("kind") == "summary":
-        label = f"{who} {entry.get('year')} 年度汇总"
-    else:
-        label = f"{who}（{entry.get('agency_id')}）{entry.get('year')} 年度"
+    label = run_label(entry.get("kind", "report"), entry.get("year"),
+                      entry.get("short_name") or entry.get("name") or target,
+                      entry.get("agency_id"))
     text = f"  - {label}：{failure.get('reason', '未知原因')}"
     details = []
     if failure.get("cell") is not None:

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nianbao.data.layout import INPUT_REFS
 from nianbao.data.loading import (
-    FEE_KEYS,
     agency_record,
     load_agencies,
     load_stats,
@@ -28,8 +28,6 @@ from nianbao.errors import DataReadError
 from nianbao.findings import Finding
 from nianbao.formats.spec import ReportFormat, all_formats, format_for_year
 from nianbao.paths import DATA_DIR
-
-INPUT_REFS = tuple(f"s6.{k}" for k in FEE_KEYS)
 
 
 def _all_refs() -> list[str]:

@@ -20,6 +20,9 @@ AGENCY_COLUMNS = (
     "address", "phone", "postcode", "email", "website",
 )  # fmt: skip
 STATS_COLUMNS = ("agency_id", "table", "row", "col", "value")
+# Inputs stated in a narrative's front matter (section 六), named ``s6.<key>`` in rules.
+FEE_KEYS = ("fee_notices_issued", "fee_notices_amount_yuan", "fee_collected_yuan")
+INPUT_REFS = tuple(f"s6.{k}" for k in FEE_KEYS)
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # agency ids and region folder names
 
 

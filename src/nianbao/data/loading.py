@@ -21,6 +21,7 @@ from pandas.api.types import union_categoricals
 from nianbao.data.layout import (
     AGENCIES_FILE,
     AGENCY_COLUMNS,
+    FEE_KEYS,
     SLUG,
     STATS_COLUMNS,
     STATS_DIR,
@@ -33,7 +34,6 @@ from nianbao.paths import display_path
 
 AGENCY_KINDS = {"街道": "local", "乡镇": "local", "部门": "department", "政府": "government"}
 UNIT_SUFFIX = r"(万元|元|件|项)$"
-FEE_KEYS = ("fee_notices_issued", "fee_notices_amount_yuan", "fee_collected_yuan")
 NARRATIVE_SECTIONS = ("s1", "s5", "s6")
 # Total cells may be left out of the stats file: they are derived from their parts.
 OPTIONAL_CELL = re.compile(

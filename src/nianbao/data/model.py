@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import pandas as pd
-
-from nianbao.formats.spec import ReportFormat, Table, format_for_year
+from nianbao.formats.spec import ReportFormat, format_for_year
 
 
 @dataclass(frozen=True)
@@ -69,18 +67,6 @@ class Report:
 
     def count(self, ref: str) -> int:
         return int(round(self.value(ref)))
-
-    def table_frame(self, table_id: str) -> pd.DataFrame:
-        """One official table as a DataFrame: data rows × columns, indexed by ids."""
-        table: Table = self.format.table(table_id)
-        return pd.DataFrame(
-            [
-                [self.value(f"{table_id}.{r.id}.{c.id}") for c in table.columns]
-                for r in table.data_rows
-            ],
-            index=[r.id for r in table.data_rows],
-            columns=[c.id for c in table.columns],
-        )
 
     def derived(self, name: str) -> float:
         """A derived quantity of the format (``answered``, ``deny``, ``reviews`` …)."""

@@ -303,9 +303,15 @@ def write_outcome(spec: RunSpec, outcome: RunOutcome) -> RunResult:
                      seconds=outcome.seconds, retryable=failure.retryable, failure=failure)
 
 
+def produce_retrying(spec: RunSpec, kernels: KernelSource | None = None,
+                     browser=None) -> RunOutcome:
+    """``produce``, once more when the failure is worth it (a kernel that did not start)."""
+    outcome = produce(spec, kernels, browser)
+    if not outcome.ok and outcome.failure is not None and outcome.failure.retryable:
+        outcome = produce(spec, kernels, browser)
+    return outcome
+
+
 def run_report(spec: RunSpec, browser=None) -> RunResult:
     """Build one report in this process and write its files (``build.py report``)."""
-    outcome = produce(spec, browser=browser)
-    if not outcome.ok and outcome.failure and outcome.failure.retryable:
-        outcome = produce(spec, browser=browser)  # a kernel that did not start: once more
-    return write_outcome(spec, outcome)
+    return write_outcome(spec, produce_retrying(spec, browser=browser))
