@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from datadir import agency_row, write_dataset, zero_report
-from nianbao.batch.plan import run_key
+from nianbao.batch.plan import input_key
 from nianbao.batch.scan import scan
 from nianbao.data.dataset import load
 from nianbao.data.fingerprint import agency_fingerprint, read_raw, region_fingerprint
@@ -41,7 +41,7 @@ def digests(root) -> dict[str, str]:
         "provenance": data_fingerprint(ds, "a1", 2022),
         "planner": planner.fingerprint("a1", 2022),
         "direct": agency_fingerprint(root, "a1", 2022),
-        "run_key": run_key(spec, planner.fingerprint("a1", 2022)),
+        "input_key": input_key(spec, planner.fingerprint("a1", 2022)),
         "region_summary": summary_fingerprint(load_region(REGION, 2022, root)),
         "region_planner": planner.region_fingerprint(REGION, 2022),
         "region_direct": region_fingerprint(root, REGION, 2022),

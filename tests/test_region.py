@@ -132,13 +132,13 @@ def test_summary_spec_matches_the_notebook(tmp_path):
     import papermill
 
     spec = summary_spec("咸宁市咸安区", 2021, tmp_path, tmp_path / "build", ("html",))
-    assert (spec.kind, spec.basename, spec.formats) == ("summary", "summary", ("html",))
+    assert (spec.kind, spec.basename, spec.kinds) == ("summary", "summary", ("html",))
     assert spec.target == "2021/_regions/r-e6ac649f4d"
     assert spec.outputs()["html"] == tmp_path / "build" / spec.target / "summary.html"
-    assert spec.parameters == {"region": "咸宁市咸安区", "year": 2021,
+    assert dict(spec.parameters) == {"region": "咸宁市咸安区", "year": 2021,
                                "data_dir": str(tmp_path.resolve())}
     declared = papermill.inspect_notebook(str(SUMMARY_NOTEBOOK))
-    assert set(declared) == set(spec.parameters)
+    assert set(declared) == set(dict(spec.parameters))
     assert {k: v["inferred_type_name"] for k, v in declared.items()} == {
         "region": "str", "year": "int", "data_dir": "str"}
 

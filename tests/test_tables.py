@@ -16,7 +16,7 @@ from nianbao.data.model import Agency, Report
 from nianbao.formats.spec import ReportFormat, format_for_year
 from nianbao.report.tables import (
     OfficialTable,
-    format_number,
+    fmt_cell,
     section2_html,
     section3_html,
     section4_html,
@@ -180,14 +180,14 @@ def test_random_values_round_trip(format_id: str) -> None:
         (Decimal("1.50"), "1.5"),
     ],
 )
-def test_format_number(value, text: str) -> None:
-    assert format_number(value) == text
+def test_fmt_cell(value, text: str) -> None:
+    assert fmt_cell(value) == text
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), Decimal("NaN")])
-def test_format_number_rejects_non_finite(value) -> None:
+def test_fmt_cell_rejects_non_finite(value) -> None:
     with pytest.raises(ValueError):
-        format_number(value)
+        fmt_cell(value)
 
 
 def test_procurement_amount_carries_its_unit() -> None:

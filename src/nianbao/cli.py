@@ -32,7 +32,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _formats(text: str) -> tuple[str, ...]:
-    from nianbao.run.targets import FORMATS
+    from nianbao.run.targets import OUTPUT_KINDS as FORMATS
 
     chosen = tuple(f.strip() for f in text.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nianbao.errors import ParamsError
+from nianbao.run.targets import OUTPUT_KINDS
 
-FORMATS = ("html", "pdf")
 PROFILES = ("review", "publish")
 KEYS = ("name", "title", "years", "region", "agencies", "formats", "profile", "allow_errors",
         "summaries", "timeout", "parameters")
@@ -30,7 +30,7 @@ class BatchParams:
     years: tuple[int, ...]
     region: str | None = None
     agencies: tuple[str, ...] = ()
-    formats: tuple[str, ...] = FORMATS
+    kinds: tuple[str, ...] = OUTPUT_KINDS  # the file's ``formats``
     profile: str = "review"
     allow_errors: bool = False
     summaries: bool = True
@@ -70,15 +70,15 @@ def parse_years(value: object, where: str) -> tuple[int, ...]:
     return tuple(sorted(years))
 
 
-def _formats(value: object, where: str) -> tuple[str, ...]:
+def _kinds(value: object, where: str) -> tuple[str, ...]:
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list | tuple):
         raise ParamsError(f"{where}：formats 应为列表，如 [html, pdf]")
     chosen = tuple(dict.fromkeys(str(i).strip().lower() for i in items if str(i).strip()))
-    unknown = [f for f in chosen if f not in FORMATS]
+    unknown = [f for f in chosen if f not in OUTPUT_KINDS]
     if unknown or not chosen:
         raise ParamsError(f"{where}：未知的输出格式“{'、'.join(unknown) or '（空）'}”，"
-                          f"可选 {', '.join(FORMATS)}")
+                          f"可选 {', '.join(OUTPUT_KINDS)}")
     return chosen
 
 
@@ -124,7 +124,7 @@ def from_mapping(data: object, name: str, path: Path | None = None) -> BatchPara
     return BatchParams(
         name=str(data.get("name") or name), path=path, years=years,
         region=str(region).strip() if region is not None else None,
-        agencies=agencies or (), formats=_formats(data.get("formats", list(FORMATS)), where),
+        agencies=agencies or (), kinds=_kinds(data.get("formats", list(OUTPUT_KINDS)), where),
         profile=profile, allow_errors=bool(data.get("allow_errors", False)),
         summaries=bool(data.get("summaries", True)), timeout=float(timeout),
         parameters=dict(parameters), title=str(data.get("title") or ""),

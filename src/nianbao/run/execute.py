@@ -132,7 +132,7 @@ def execute_notebook(spec: RunSpec, work: Path,
     try:
         kernel.ready()
         return papermill.execute_notebook(
-            spec.notebook, str(out), parameters=spec.parameters, engine_name=ENGINE_NAME,
+            spec.notebook, str(out), parameters=dict(spec.parameters), engine_name=ENGINE_NAME,
             km=kernel.km, progress_bar=False, log_output=False,
             request_save_on_cell_execute=False, execution_timeout=spec.timeout,
             shutdown_kernel="immediate", partial_path=str(out),
@@ -213,9 +213,9 @@ def _export(spec: RunSpec, nb, browser, started: float, timings: dict) -> RunOut
     try:
         html = export_html(nb)
         timings["html"] = time.perf_counter() - t
-        if "html" in spec.formats:
+        if "html" in spec.kinds:
             files["html"] = html.encode("utf-8")
-        if "pdf" in spec.formats:
+        if "pdf" in spec.kinds:
             t = time.perf_counter()
             if browser is None:
                 from nianbao.render.pdf import shared_browser

@@ -17,7 +17,7 @@ from nianbao.region.spec import region_slug
 
 REPORT_NOTEBOOK = NOTEBOOKS_DIR / "report.ipynb"
 SUMMARY_NOTEBOOK = NOTEBOOKS_DIR / "region_summary.ipynb"
-FORMATS = ("html", "pdf")
+OUTPUT_KINDS = ("html", "pdf")  # besides the executed notebook
 
 
 @dataclass(frozen=True)
@@ -25,16 +25,17 @@ class RunSpec:
     """One notebook run: which notebook, its parameters, and where its outputs go.
 
     ``target`` is the output folder relative to ``out_dir`` (``2020/fushan``); the outputs are
-    ``<basename>.ipynb`` plus one file per format. ``timeout`` bounds the whole run (seconds).
+    ``<basename>.ipynb`` plus one file per output kind (``kinds``). ``timeout`` bounds the
+    whole run (seconds).
     """
 
     kind: str
     target: str
     notebook: str
-    params: tuple[tuple[str, object], ...]
+    parameters: tuple[tuple[str, object], ...]  # (name, value) pairs, in order
     out_dir: str
     basename: str = "report"
-    formats: tuple[str, ...] = FORMATS
+    kinds: tuple[str, ...] = OUTPUT_KINDS
     timeout: float = 600.0
 
     @property
@@ -42,14 +43,15 @@ class RunSpec:
         return self.target
 
     @property
-    def parameters(self) -> dict:
-        return dict(self.params)
+    def formats(self) -> tuple[str, ...]:
+        """Former name of ``kinds``, still read by ``batch.worker``."""
+        return self.kinds
 
     def target_dir(self) -> Path:
         return Path(self.out_dir) / self.target
 
     def outputs(self) -> dict[str, Path]:
-        return {k: self.target_dir() / f"{self.basename}.{k}" for k in ("ipynb", *self.formats)}
+        return {k: self.target_dir() / f"{self.basename}.{k}" for k in ("ipynb", *self.kinds)}
 
     def failed_notebook(self) -> Path:
         """Where a failed run's partially executed notebook is kept."""
@@ -61,7 +63,7 @@ def report_spec(
     year: int,
     data_dir: str | Path,
     out_dir: str | Path,
-    formats: tuple[str, ...] = FORMATS,
+    kinds: Sequence[str] = OUTPUT_KINDS,
     profile: str = "review",
     allow_errors: bool = False,
     timeout: float = 600.0,
@@ -72,7 +74,7 @@ def report_spec(
               "data_dir": str(Path(data_dir).resolve()), "profile": profile,
               "allow_errors": bool(allow_errors), **(extra or {})}
     return RunSpec("report", f"{int(year)}/{agency_id}", str(REPORT_NOTEBOOK),
-                   tuple(params.items()), str(out_dir), "report", tuple(formats), float(timeout))
+                   tuple(params.items()), str(out_dir), "report", tuple(kinds), float(timeout))
 
 
 def summary_target(region: str, year: int, data_dir: str | Path | None = None) -> str:
@@ -85,7 +87,7 @@ def summary_spec(
     year: int,
     data_dir: str | Path = DATA_DIR,
     out_dir: str | Path = BUILD_DIR,
-    formats: Sequence[str] = ("html", "pdf"),
+    kinds: Sequence[str] = OUTPUT_KINDS,
     timeout: float = 600.0,
 ):
     """The run of ``notebooks/region_summary.ipynb`` for one region-year (kind ``summary``,
@@ -93,5 +95,5 @@ def summary_spec(
     params = {"region": region.strip(), "year": int(year),
               "data_dir": str(Path(data_dir).resolve())}
     return RunSpec("summary", summary_target(region, year, data_dir), str(SUMMARY_NOTEBOOK),
-                   tuple(params.items()), str(out_dir), "summary", tuple(formats),
+                   tuple(params.items()), str(out_dir), "summary", tuple(kinds),
                    float(timeout))

@@ -642,7 +642,7 @@ def generate(
 # --------------------------------------------------------------------------------------------
 
 
-def _format_number(value: float) -> str:
+def _fmt_number(value: float) -> str:
     """A decimal as reports print it: no trailing zeros, at most two decimals."""
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
@@ -706,7 +706,7 @@ def _value_texts(values: np.ndarray, pos: np.ndarray, fmt: ReportFormat) -> list
         if blank[i]:
             texts[i] = ""
         else:
-            texts[i] = _format_number(values[i]) + AMOUNT_UNITS.get(refs[pos[i]], "")
+            texts[i] = _fmt_number(values[i]) + AMOUNT_UNITS.get(refs[pos[i]], "")
     return texts
 
 
