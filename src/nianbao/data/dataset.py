@@ -23,7 +23,7 @@ from nianbao.data.loading import (
     missing_cell_finding,
     required_refs,
 )
-from nianbao.data.model import Narrative, Report
+from nianbao.data.model import Prose, Report
 from nianbao.errors import DataReadError
 from nianbao.findings import Finding
 from nianbao.formats.spec import ReportFormat, all_formats, format_for_year
@@ -44,7 +44,7 @@ class Dataset:
     data_dir: Path
     agencies: pd.DataFrame
     cells: pd.DataFrame
-    texts: dict[tuple[str, int], Narrative]
+    texts: dict[tuple[str, int], Prose]
     findings: list[Finding]
     keys: pd.DataFrame = field(repr=False)
     refs: list[str] = field(repr=False)
@@ -142,7 +142,7 @@ class Dataset:
             values=values,
             blank_cells=blank,
             units=units,
-            narrative=self.texts.get(key, Narrative()),
+            prose=self.texts.get(key, Prose()),
             prev=prev,
         )
 

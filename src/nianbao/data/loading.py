@@ -27,14 +27,14 @@ from nianbao.data.layout import (
     STATS_DIR,
     TEXT_DIR,
 )
-from nianbao.data.model import Agency, Narrative
+from nianbao.data.model import Agency, Prose
 from nianbao.findings import Finding
 from nianbao.formats.spec import all_formats, format_for_year
 from nianbao.paths import display_path
 
 AGENCY_KINDS = {"街道": "local", "乡镇": "local", "部门": "department", "政府": "government"}
 UNIT_SUFFIX = r"(万元|元|件|项)$"
-NARRATIVE_SECTIONS = ("s1", "s5", "s6")
+PROSE_SECTIONS = ("s1", "s5", "s6")
 # Total cells may be left out of the stats file: they are derived from their parts.
 OPTIONAL_CELL = re.compile(
     r"^(t3\.[a-z_]+\.total|t3\.res_total\.[a-z_]+|t4\.cases\.[a-z_]+_total)$"
@@ -343,7 +343,7 @@ def _section_titles(year: int) -> dict[str, str]:
     return out
 
 
-def parse_narrative(text: str, year: int, where: str) -> tuple[Narrative, list[Finding]]:
+def parse_prose(text: str, year: int, where: str) -> tuple[Prose, list[Finding]]:
     """Front matter and ``##`` sections of one narrative file."""
     findings = []
     meta: dict = {}
@@ -391,7 +391,7 @@ def parse_narrative(text: str, year: int, where: str) -> tuple[Narrative, list[F
         if line.startswith("## "):
             heading = line[3:].strip()
             current = titles.get(heading)
-            if current not in NARRATIVE_SECTIONS:
+            if current not in PROSE_SECTIONS:
                 findings.append(Finding(
                     rule="IN_text_heading", severity="error", file=where, line=body_line + offset,
                     message=f"无法识别的二级标题“{heading}”：正文只应包含"
@@ -402,7 +402,7 @@ def parse_narrative(text: str, year: int, where: str) -> tuple[Narrative, list[F
             sections.setdefault(current, [])
         elif current is not None:
             sections[current].append(line)
-    return Narrative(meta=meta, sections={k: "\n".join(v).strip() for k, v in sections.items()},
+    return Prose(meta=meta, sections={k: "\n".join(v).strip() for k, v in sections.items()},
                      path=where), findings
 
 
@@ -459,10 +459,10 @@ def load_texts(
     registry: pd.DataFrame,
     years: set[int] | None,
     agencies: set[str] | None = None,
-) -> tuple[dict[tuple[str, int], Narrative], list[Finding]]:
+) -> tuple[dict[tuple[str, int], Prose], list[Finding]]:
     """Narratives of the given agency-years, plus findings for missing or orphan files."""
     findings: list[Finding] = []
-    texts: dict[tuple[str, int], Narrative] = {}
+    texts: dict[tuple[str, int], Prose] = {}
     folder = Path(data_dir) / TEXT_DIR
     shown = display_path(folder)  # resolved once: per-file resolution costs more than reading
     wanted = set(keys)
@@ -481,11 +481,11 @@ def load_texts(
             problem.agency_id, problem.year, problem.file = agency, year, where
             findings.append(problem)
             continue
-        narrative, problems = parse_narrative(text, year, where)
+        prose, problems = parse_prose(text, year, where)
         for p in problems:
             p.agency_id, p.year = agency, year
         findings += problems
-        texts[(agency, year)] = narrative
+        texts[(agency, year)] = prose
     # Text files with no statistics behind them: a report that cannot be built.
     for year_dir in sorted(folder.glob("*")) if folder.exists() else []:
         if not year_dir.is_dir() or not year_dir.name.isdigit():

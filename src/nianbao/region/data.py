@@ -22,7 +22,7 @@ from nianbao.data.fingerprint import region_fingerprint as data_region_fingerpri
 from nianbao.data.layout import AGENCIES_FILE, INPUT_REFS
 from nianbao.data.loading import load_agencies, stats_files
 from nianbao.data.measures import decision_label, decision_refs, quantities_frame, rows_of
-from nianbao.data.model import Narrative
+from nianbao.data.model import Prose
 from nianbao.errors import ParameterError
 from nianbao.findings import Finding
 from nianbao.formats.spec import ReportFormat, format_for_year
@@ -109,10 +109,11 @@ class RegionTotals:
         return derived_quantity(self, name)
 
     @property
-    def narrative(self) -> Narrative:
-        """The summed fee figures as front matter, for ``narrative.fee_sentence``."""
+    def prose(self) -> Prose:
+        """The summed fee figures as the front matter of a prose, for
+        ``narrative.fee_sentence``."""
         meta = {ref[3:]: self.values[ref] for ref in INPUT_REFS if ref in self.values}
-        return Narrative(meta=meta)
+        return Prose(meta=meta)
 
     def fee_statement_complete(self) -> bool:
         """True when a fee sentence for the region is complete: every agency stated its fee

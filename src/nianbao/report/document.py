@@ -86,7 +86,7 @@ class ReportDocument:
         return HTMLBlock(f'<h2 id="{sec.id}">{html.escape(sec.heading)}</h2>')
 
     def _prose(self, section_id: str) -> str:
-        text = self.report.narrative.sections.get(section_id, "")
+        text = self.report.prose.sections.get(section_id, "")
         return _markdown(text) if text else ""
 
     def section(self, section_id: str) -> HTMLBlock:
@@ -156,7 +156,7 @@ class ReportDocument:
         })
 
     def footer(self) -> HTMLBlock:
-        issued = self.report.narrative.published
+        issued = self.report.prose.published
         date = f"{issued.year}年{issued.month}月{issued.day}日" if issued else ""
         lines = [f'<p class="signature">{html.escape(self.report.agency.name)}</p>']
         if date:

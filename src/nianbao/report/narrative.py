@@ -572,7 +572,7 @@ def fee_sentence(report: Report) -> str | None:
     """
     if not _fee_has_notice_row(report.format):
         return None
-    meta = report.narrative.meta
+    meta = report.prose.meta
     missing = [k for k in FEE_KEYS if meta.get(k) is None]
     if len(missing) == len(FEE_KEYS) and _cell(report, "t3.res_other_no_fee.total") == 0:
         return P.FEE_NOTHING
