@@ -1,8 +1,9 @@
-"""Batch files (``params/*.yaml``): which agencies and years to build, in which formats.
+"""Batch files (``params/*.yaml``): which agencies and years to build, and which output kinds.
 
-A batch file names agencies by region or by list, the years, the formats and the profile; see
-``params/xianan.yaml`` for an annotated example. Errors are reported in Chinese with the file
-name, and a misspelt key is an error rather than silently ignored.
+A batch file names agencies by region or by list, the years, the output kinds (its key
+``formats``) and the profile; see ``params/xianan.yaml`` for an annotated example. Errors are
+reported in Chinese with the file name, and a misspelt key is an error rather than silently
+ignored.
 """
 
 from __future__ import annotations
