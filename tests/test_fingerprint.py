@@ -141,3 +141,13 @@ def test_quoted_and_crlf_files_read_the_same_as_plain_ones(data):
     assert agency_fingerprint(data, "a1", 2022) == before
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     assert agency_fingerprint(data, "a1", 2022) == before
+
+
+def test_reading_a_few_agencies_gives_the_full_reads_digests(data):
+    full = read_raw(data)
+    few = read_raw(data, ["b2", "a1"])
+    assert set(few.agencies) == {"a1", "b2"}
+    for agency in ("a1", "b2"):
+        for year in (*YEARS, 2023):
+            assert few.fingerprint(agency, year) == full.fingerprint(agency, year)
+    assert few.region_fingerprint(REGION, 2022) == full.region_fingerprint(REGION, 2022)

@@ -58,9 +58,9 @@ def _header_ok(header: list[str] | None) -> bool:
 
 
 def _own_lines(raw: bytes, agency_ids: set[str]) -> Iterable[str]:
-    """The lines of a stats file (without quoting) that mention one of ``agency_ids``: found
-    with ``bytes.find`` instead of parsing every line of the file."""
-    seen: set[int] = set()
+    """The lines of a CSV file (without quoting) that mention one of ``agency_ids``, in file
+    order: found with ``bytes.find`` instead of parsing every line of the file."""
+    found: dict[int, int] = {}  # start → end of each line
     for agency_id in agency_ids:
         needle = agency_id.encode()
         at = raw.find(needle)
@@ -68,10 +68,11 @@ def _own_lines(raw: bytes, agency_ids: set[str]) -> Iterable[str]:
             start = raw.rfind(b"\n", 0, at) + 1
             end = raw.find(b"\n", at)
             end = len(raw) if end < 0 else end
-            if start and start not in seen:  # start 0 is the header
-                seen.add(start)
-                yield raw[start:end].decode("utf-8", "surrogateescape")
+            if start:  # start 0 is the header
+                found[start] = end
             at = raw.find(needle, end)
+    for start in sorted(found):
+        yield raw[start:found[start]].decode("utf-8", "surrogateescape")
 
 
 def _sorted_body(path: Path) -> bytes:
@@ -146,15 +147,28 @@ class RawData:
         return h.hexdigest()
 
 
-def read_registry(data_dir: Path, problems: list[str]) -> dict[str, dict[str, str]]:
+def _first_line(raw: bytes) -> str:
+    end = raw.find(b"\n")
+    return raw[: len(raw) if end < 0 else end].decode("utf-8-sig", "surrogateescape")
+
+
+def read_registry(data_dir: Path, problems: list[str],
+                  only: set[str] | None = None) -> dict[str, dict[str, str]]:
+    """Registry rows by agency id (the first row of an id wins); with ``only``, those ids'."""
     agencies: dict[str, dict[str, str]] = {}
     registry = data_dir / AGENCIES_FILE
     if not registry.exists():
         problems.append(f"{registry}: 文件不存在")
         return agencies
-    text = _decode(registry.read_bytes(), registry, problems)
-    for row in csv.DictReader(io.StringIO(text)):
+    raw = registry.read_bytes()
+    if only is not None and len(only) <= FEW and b'"' not in raw:
+        lines = [_first_line(raw), *_own_lines(raw, only)]
+    else:
+        lines = io.StringIO(_decode(raw, registry, problems))
+    for row in csv.DictReader(lines):
         agency_id = (row.get("agency_id") or "").strip()
+        if only is not None and agency_id not in only:
+            continue
         if agency_id and agency_id not in agencies:
             agencies[agency_id] = {k: (row.get(k) or "").strip() for k in AGENCY_COLUMNS}
     return agencies
@@ -165,8 +179,8 @@ def read_raw(data_dir: Path | str, agency_ids: Iterable[str] | None = None) -> R
     with ``agency_ids``, only those agencies' lines (a quick search, not a full parse)."""
     data_dir = Path(data_dir)
     problems: list[str] = []
-    agencies = read_registry(data_dir, problems)
     only = None if agency_ids is None else {a.strip() for a in agency_ids}
+    agencies = read_registry(data_dir, problems, only)
     cells: dict[str, dict[int, list[str]]] = {}
     folder = data_dir / STATS_DIR
     for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
@@ -175,8 +189,7 @@ def read_raw(data_dir: Path | str, agency_ids: Iterable[str] | None = None) -> R
         year = int(path.stem)
         raw = path.read_bytes()
         if only is not None and len(only) <= FEW and b'"' not in raw:  # one record per line
-            first = raw.split(b"\n", 1)[0].decode("utf-8-sig", "surrogateescape")
-            if not _header_ok(next(csv.reader([first]), None)):
+            if not _header_ok(next(csv.reader([_first_line(raw)]), None)):
                 problems.append(f"{path}: 表头不正确")
                 continue
             records = csv.reader(_own_lines(raw, only))
