@@ -20,6 +20,7 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from nianbao.data.layout import (
@@ -44,13 +45,24 @@ def _decode(raw: bytes, path: Path, problems: list[str]) -> str:
         return raw.decode("utf-8", "surrogateescape")
 
 
-def _stats_line(record: list[str]) -> tuple[str, str] | None:
-    """(agency_id, "table␟row␟col␟value") of one CSV record of a stats file; None if blank."""
-    if len(record) < 5:
-        if not any(r.strip() for r in record):
-            return None
-        record = (record + [""] * 5)[:5]
-    return record[0].strip(), SEP.join(v.strip() for v in record[1:5])
+def _collect(records: Iterable[list[str]], year: int, only: set[str] | None,
+             cells: dict[str, dict[int, list[str]]]) -> None:
+    """Add the records of one stats file to ``cells`` as "table␟row␟col␟value" lines (fields
+    stripped, blank records skipped, short ones padded). The planner's hot loop."""
+    mine: dict[str, list[str]] = {}
+    for record in records:
+        if len(record) < 5:
+            if not any(r.strip() for r in record):
+                continue
+            record = (record + [""] * 5)[:5]
+        agency_id = record[0].strip()
+        lines = mine.get(agency_id)
+        if lines is None:
+            if only is not None and agency_id not in only:
+                continue
+            lines = mine[agency_id] = cells.setdefault(agency_id, {}).setdefault(year, [])
+        lines.append(SEP.join((record[1].strip(), record[2].strip(), record[3].strip(),
+                               record[4].strip())))
 
 
 def _header_ok(header: list[str] | None) -> bool:
@@ -102,11 +114,14 @@ class RawData:
 
     # -------------------------------------------------------------- digests
 
+    @cached_property
+    def _shared(self) -> bytes:
+        return b"\n#deadlines\n" + _sorted_body(self.data_dir / DEADLINES_FILE)
+
     def _digest_years(self, agency_id: str, wanted: Iterable[int]) -> dict[int, str]:
         """Digests of the slices of ``agency_id`` for each wanted year, in one pass."""
         wanted = {int(y) for y in wanted}
         by_year = self.cells.get(agency_id, {})
-        shared = b"\n#deadlines\n" + _sorted_body(self.data_dir / DEADLINES_FILE)
         h = hashlib.sha256(b"agency\n")
         row = self.agencies.get(agency_id, {})
         h.update(SEP.join([agency_id, *(row.get(k, "") for k in AGENCY_COLUMNS[1:])]).encode())
@@ -121,7 +136,7 @@ class RawData:
                 h.update(text.read_bytes())
             if year in wanted:
                 snapshot = h.copy()
-                snapshot.update(shared)
+                snapshot.update(self._shared)
                 out[year] = snapshot.hexdigest()
         return out
 
@@ -200,11 +215,7 @@ def read_raw(data_dir: Path | str, agency_ids: Iterable[str] | None = None) -> R
                 problems.append(f"{path}: 表头不正确")
                 continue
             records = reader
-        for record in records:
-            parsed = _stats_line(record)
-            if parsed is None or (only is not None and parsed[0] not in only):
-                continue
-            cells.setdefault(parsed[0], {}).setdefault(year, []).append(parsed[1])
+        _collect(records, year, only, cells)
     return RawData(data_dir, agencies, cells, problems)
 
 
