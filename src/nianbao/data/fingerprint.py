@@ -189,9 +189,11 @@ def read_registry(data_dir: Path, problems: list[str],
     return agencies
 
 
-def read_raw(data_dir: Path | str, agency_ids: Iterable[str] | None = None) -> RawData:
+def read_raw(data_dir: Path | str, agency_ids: Iterable[str] | None = None,
+             up_to: int | None = None) -> RawData:
     """Read the registry and the cell lines of every ``stats/<year>.csv`` of ``data_dir``;
-    with ``agency_ids``, only those agencies' lines (a quick search, not a full parse)."""
+    with ``agency_ids``, only those agencies' lines (a quick search, not a full parse); with
+    ``up_to``, only the years up to that one (later ones are in no slice of it)."""
     data_dir = Path(data_dir)
     problems: list[str] = []
     only = None if agency_ids is None else {a.strip() for a in agency_ids}
@@ -202,6 +204,8 @@ def read_raw(data_dir: Path | str, agency_ids: Iterable[str] | None = None) -> R
         if not re.fullmatch(r"\d{4}", path.stem):
             continue
         year = int(path.stem)
+        if up_to is not None and year > up_to:
+            continue
         raw = path.read_bytes()
         if only is not None and len(only) <= FEW and b'"' not in raw:  # one record per line
             if not _header_ok(next(csv.reader([_first_line(raw)]), None)):
@@ -221,7 +225,7 @@ def read_raw(data_dir: Path | str, agency_ids: Iterable[str] | None = None) -> R
 
 def agency_fingerprint(data_dir: Path | str, agency_id: str, year: int) -> str:
     """Digest of the slice of one agency-year, reading only that agency's lines."""
-    return read_raw(data_dir, [agency_id]).fingerprint(agency_id, year)
+    return read_raw(data_dir, [agency_id], up_to=int(year)).fingerprint(agency_id, year)
 
 
 def region_fingerprint(data_dir: Path | str, region: str, year: int) -> str:
@@ -229,4 +233,4 @@ def region_fingerprint(data_dir: Path | str, region: str, year: int) -> str:
     data_dir = Path(data_dir)
     registry = read_registry(data_dir, [])
     members = [a for a, row in registry.items() if row.get("region", "") == region.strip()]
-    return read_raw(data_dir, members).region_fingerprint(region, year)
+    return read_raw(data_dir, members, up_to=int(year)).region_fingerprint(region, year)
