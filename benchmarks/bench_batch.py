@@ -144,7 +144,7 @@ def mark_built(data: Path, out: Path, params: Path) -> int:
         for path in outputs.values():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"placeholder")
-        manifest.runs[r.target] = {"key": r.key, "kind": r.kind, "agency_id": r.agency_id,
+        manifest.runs[r.target] = {"key": r.input_key, "kind": r.kind, "agency_id": r.agency_id,
                                    "name": r.name, "short_name": r.short_name,
                                    "region": r.region, "year": r.year, "status": "ok",
                                    "outputs": Manifest.output_info(outputs)}

@@ -16,14 +16,9 @@ from pathlib import Path
 import nbformat
 
 from nianbao.data.dataset import load
+from nianbao.region.checks import check_region_year
+from nianbao.region.data import TREND_YEARS, RegionData, check_parameters, region_provenance
 from nianbao.region.document import SummaryDocument
-from nianbao.region.summary import (
-    TREND_YEARS,
-    RegionData,
-    check_parameters,
-    check_region_year,
-    region_provenance,
-)
 from nianbao.run.targets import SUMMARY_NOTEBOOK
 from nianbao.testing import synth
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from nianbao.data.layout import AGENCY_COLUMNS
 from nianbao.formats.spec import format_for_year
 
-AGENCY_HEADER = ["agency_id", "name", "short_name", "region", "kind", "address", "phone",
-                 "postcode", "email", "website"]
+AGENCY_HEADER = list(AGENCY_COLUMNS)
 
 TEXT = """---
 published: {published}

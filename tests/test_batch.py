@@ -293,7 +293,7 @@ def tiny_run(tmp_path: Path, name: str, body: str, timeout: float = 60.0):
     notebook.write_text(NOTEBOOK.format(body=json.dumps(body)), encoding="utf-8")
     spec = RunSpec("test", f"t/{name}", str(notebook), (("x", 1),), str(tmp_path / "build"),
                    "out", ("html",), timeout)
-    return Run(spec, key=name, year=2021, agency_id=name, name=name, short_name=name)
+    return Run(spec, input_key=name, year=2021, agency_id=name, name=name, short_name=name)
 
 
 @pytest.mark.slow

@@ -154,7 +154,9 @@ def test_movers_pivots_and_notes(planted):
     assert np.isnan(pivot.loc[rd.short_name(root, ids[6]), 2020])
     counts = explore.findings_by_rule(rc)
     assert counts.loc[("错误", "上年结转与上年报告衔接", "R5_carry_over_continuity"), 2021] == 2
-    assert isinstance(explore.or_note(pd.DataFrame(), "无"), object)
+    note = explore.or_note(pd.DataFrame(), "本年无变化")
+    assert note._repr_markdown_() == "*本年无变化*"
+    assert explore.or_note(counts, "本年无变化") is counts
     assert explore.or_note(pd.DataFrame(), "无")._repr_markdown_() == "*无*"
     assert explore.latest_year(rc) == 2022 and explore.latest_year(rc, 2020) == 2020
 

@@ -27,7 +27,7 @@ from nianbao.export.workbook import (
 )
 from nianbao.formats.spec import format_for_year
 from nianbao.paths import PROJECT_ROOT
-from nianbao.region.summary import check_region_year
+from nianbao.region.checks import check_region_year
 
 
 @pytest.fixture(scope="module", params=[2020, 2022], ids=["F2019", "F2021"])

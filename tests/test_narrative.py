@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nianbao.data.model import Agency, Narrative, Report
+from nianbao.data.model import Agency, Prose, Report
 from nianbao.formats.spec import format_for_year
 from nianbao.report.narrative import (
     fee_sentence,
@@ -47,7 +47,7 @@ def report(year, cells=None, *, prev_new=None, meta=None, units=None):
     """A report from a dict of cells; ``prev_new`` gives last year a count of new applications."""
     prev = None if prev_new is None else Report(AGENCY, year - 1, {"t3.new.total": prev_new})
     return Report(AGENCY, year, dict(cells or {}), units=units or {},
-                  narrative=Narrative(meta=meta or {}), prev=prev)
+                  prose=Prose(meta=meta or {}), prev=prev)
 
 
 def t3(new, natural, carry_in=0, **results):

@@ -159,7 +159,7 @@ def test_html_in_chromium_offline_and_screenshot(built, tmp_path):
 
 def test_same_report_twice_is_byte_identical(built, tmp_path):
     agency_id, year, data, result = built["f2021"]
-    again = run_report(report_spec(agency_id, year, data, tmp_path, formats=("html",)))
+    again = run_report(report_spec(agency_id, year, data, tmp_path, kinds=("html",)))
     assert again.ok, again.reason
     assert Path(again.outputs["html"]).read_bytes() == Path(result.outputs["html"]).read_bytes()
 
@@ -174,11 +174,11 @@ def test_publish_refuses_a_report_with_errors(tmp_path):
     data = _data_with_error(tmp_path / "data")
     with pytest.raises(ReportBlocked, match="R3_t3_row_total"):
         prepare("a1", 2022, data, profile="publish")
-    blocked = run_report(report_spec("a1", 2022, data, tmp_path / "out", formats=("html",),
+    blocked = run_report(report_spec("a1", 2022, data, tmp_path / "out", kinds=("html",),
                                      profile="publish"))
     assert not blocked.ok and "R3_t3_row_total" in blocked.reason and "校验错误" in blocked.reason
     assert not (tmp_path / "out/2022/a1/report.html").exists()
-    allowed = run_report(report_spec("a1", 2022, data, tmp_path / "out2", formats=("html",),
+    allowed = run_report(report_spec("a1", 2022, data, tmp_path / "out2", kinds=("html",),
                                      profile="publish", allow_errors=True))
     assert allowed.ok, allowed.reason
     html = Path(allowed.outputs["html"]).read_text("utf-8")

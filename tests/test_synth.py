@@ -255,7 +255,7 @@ def test_generated_data_is_consistent(sample):
 
 def test_agencies_are_well_formed(sample):
     agencies = sample.agencies
-    assert list(agencies.columns) == synth.AGENCY_COLUMNS
+    assert list(agencies.columns) == list(synth.AGENCY_COLUMNS)
     assert agencies["agency_id"].is_unique and agencies["agency_id"].is_monotonic_increasing
     assert agencies["agency_id"].str.fullmatch(r"[a-z0-9][a-z0-9-]*").all()
     assert agencies["short_name"].is_unique and agencies["name"].is_unique
@@ -303,7 +303,7 @@ def test_cli_matches_library(tmp_path):
 def test_written_files_follow_the_layout(tmp_path, sample):
     synth.write(sample, tmp_path)
     agencies, stats, texts = read_dir(tmp_path)
-    assert list(agencies.columns) == synth.AGENCY_COLUMNS
+    assert list(agencies.columns) == list(synth.AGENCY_COLUMNS)
     header = (tmp_path / "stats/2021.csv").read_text("utf-8").splitlines()[0]
     assert header == "agency_id,table,row,col,value"
     order = stats.groupby("year")["agency_id"].apply(lambda s: s.is_monotonic_increasing)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +16,7 @@ from nianbao.data.model import Agency, Report
 from nianbao.formats.spec import ReportFormat, format_for_year
 from nianbao.report.tables import (
     OfficialTable,
-    format_number,
+    fmt_cell,
     section2_html,
     section3_html,
     section4_html,
@@ -176,14 +180,14 @@ def test_random_values_round_trip(format_id: str) -> None:
         (Decimal("1.50"), "1.5"),
     ],
 )
-def test_format_number(value, text: str) -> None:
-    assert format_number(value) == text
+def test_fmt_cell(value, text: str) -> None:
+    assert fmt_cell(value) == text
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), Decimal("NaN")])
-def test_format_number_rejects_non_finite(value) -> None:
+def test_fmt_cell_rejects_non_finite(value) -> None:
     with pytest.raises(ValueError):
-        format_number(value)
+        fmt_cell(value)
 
 
 def test_procurement_amount_carries_its_unit() -> None:
@@ -338,9 +342,18 @@ def test_markup_conventions(format_id: str) -> None:
 @pytest.mark.parametrize("format_id", YEARS)
 @pytest.mark.parametrize("section_id", RENDERERS)
 def test_rendering_is_deterministic(format_id: str, section_id: str) -> None:
-    first = section_html(make_report(format_id), section_id)
-    second = section_html(make_report(format_id), section_id)
-    assert first == second
+    # Two interpreters with different string hashing: set or dict order must not leak out.
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import test_tables as t; "
+            "print(t.section_html(t.make_report(sys.argv[2]), sys.argv[3]))")
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent),
+                               format_id, section_id], capture_output=True, text=True,
+                              env=env, timeout=120, check=True)
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert outputs[0].strip() == section_html(make_report(format_id), section_id)
 
 
 def test_official_table_displays_with_default_css() -> None:

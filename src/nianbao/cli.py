@@ -116,7 +116,7 @@ def version_text() -> str:
 
 
 def _formats(text: str) -> tuple[str, ...]:
-    from nianbao.run.targets import FORMATS
+    from nianbao.run.targets import OUTPUT_KINDS as FORMATS
 
     chosen = tuple(f.strip() for f in text.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
@@ -265,7 +265,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from nianbao.errors import ParameterError
-    from nianbao.region.summary import check_parameters
+    from nianbao.region.data import check_parameters
     from nianbao.run.targets import SUMMARY_NOTEBOOK, summary_spec
 
     extra = notebook_parameters(args.parameter, SUMMARY_NOTEBOOK, SUMMARY_OPTIONS)

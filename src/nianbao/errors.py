@@ -45,6 +45,14 @@ class NotebookError(NianbaoError, ValueError):
     """A notebook that cannot be run by the batch (missing, unreadable, no parameters cell)."""
 
 
+class ExpressionError(NianbaoError, ValueError):
+    """An expression of a format file that does not parse or mixes numbers and conditions."""
+
+    def __init__(self, expr: str, why: str):
+        super().__init__(f"格式文件中的表达式无法解析（{why}）：{expr}")
+        self.expr = expr
+
+
 class PlanError(NianbaoError, ValueError):
     """The batch cannot run as asked; ``problems`` lists every reason (in Chinese)."""
 

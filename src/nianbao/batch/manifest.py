@@ -55,7 +55,7 @@ class Manifest:
 
     # ----------------------------------------------------------------- queries
 
-    def freshness(self, target: str, key: str, outputs: dict[str, Path]) -> Freshness:
+    def freshness(self, target: str, input_key: str, outputs: dict[str, Path]) -> Freshness:
         """Up to date: same input key, and every output still as it was written.
 
         A failed run with the same key is skipped too when its failure is deterministic (a
@@ -64,7 +64,7 @@ class Manifest:
         entry = self.runs.get(target)
         if entry is None:
             return Freshness(False, "未生成")
-        if entry.get("key") != key:
+        if entry.get("key") != input_key:
             return Freshness(False, "输入已变化")
         if entry.get("status") == "failed":
             category = (entry.get("failure") or {}).get("category")

@@ -1,8 +1,9 @@
-"""Batch files (``params/*.yaml``): which agencies and years to build, in which formats.
+"""Batch files (``params/*.yaml``): which agencies and years to build, and which output kinds.
 
-A batch file names agencies by region or by list, the years, the formats and the profile; see
-``params/xianan.yaml`` for an annotated example. Errors are reported in Chinese with the file
-name, and a misspelt key is an error rather than silently ignored.
+A batch file names agencies by region or by list, the years, the output kinds (its key
+``formats``) and the profile; see ``params/xianan.yaml`` for an annotated example. Errors are
+reported in Chinese with the file name, and a misspelt key is an error rather than silently
+ignored.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nianbao.errors import ParamsError
+from nianbao.run.targets import DEFAULT_KINDS, OUTPUT_KINDS
 
-FORMATS = ("html", "pdf", "docx")
-DEFAULT_FORMATS = ("html", "pdf")
 PROFILES = ("review", "publish")
 KEYS = ("name", "title", "years", "region", "agencies", "formats", "profile", "allow_errors",
         "summaries", "timeout", "parameters")
@@ -32,7 +32,7 @@ class BatchParams:
     years: tuple[int, ...]
     region: str | None = None
     agencies: tuple[str, ...] = ()
-    formats: tuple[str, ...] = DEFAULT_FORMATS
+    kinds: tuple[str, ...] = DEFAULT_KINDS  # the file's ``formats``
     profile: str = "review"
     allow_errors: bool = False
     summaries: bool = True
@@ -72,15 +72,15 @@ def parse_years(value: object, where: str) -> tuple[int, ...]:
     return tuple(sorted(years))
 
 
-def _formats(value: object, where: str) -> tuple[str, ...]:
+def _kinds(value: object, where: str) -> tuple[str, ...]:
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list | tuple):
         raise ParamsError(f"{where}：formats 应为列表，如 [html, pdf]")
     chosen = tuple(dict.fromkeys(str(i).strip().lower() for i in items if str(i).strip()))
-    unknown = [f for f in chosen if f not in FORMATS]
+    unknown = [f for f in chosen if f not in OUTPUT_KINDS]
     if unknown or not chosen:
         raise ParamsError(f"{where}：未知的输出格式“{'、'.join(unknown) or '（空）'}”，"
-                          f"可选 {', '.join(FORMATS)}")
+                          f"可选 {', '.join(OUTPUT_KINDS)}")
     return chosen
 
 
@@ -126,8 +126,7 @@ def from_mapping(data: object, name: str, path: Path | None = None) -> BatchPara
     return BatchParams(
         name=str(data.get("name") or name), path=path, years=years,
         region=str(region).strip() if region is not None else None,
-        agencies=agencies or (),
-        formats=_formats(data.get("formats", list(DEFAULT_FORMATS)), where),
+        agencies=agencies or (), kinds=_kinds(data.get("formats", list(DEFAULT_KINDS)), where),
         profile=profile, allow_errors=bool(data.get("allow_errors", False)),
         summaries=bool(data.get("summaries", True)), timeout=float(timeout),
         parameters=dict(parameters), title=str(data.get("title") or ""),

@@ -34,12 +34,19 @@ from nianbao.run.targets import (
 )
 
 
+def run_label(kind: str, year: object, name: str, agency_id: str | None = None) -> str:
+    """How messages name a run: 浮山街道（fushan）2022 年度 / 咸宁市咸安区 2022 年度汇总."""
+    if kind == "summary":
+        return f"{name} {year} 年度汇总"
+    return f"{name}（{agency_id}）{year} 年度"
+
+
 @dataclass(frozen=True)
 class Run:
     """One planned notebook run."""
 
     spec: RunSpec
-    key: str
+    input_key: str  # hash of everything the run depends on (``input_key``)
     year: int
     agency_id: str | None = None  # None for a region summary
     region: str = ""
@@ -57,10 +64,7 @@ class Run:
 
     @property
     def label(self) -> str:
-        """How messages name the run: 浮山街道 2022 年度 / 咸宁市咸安区 2022 年度汇总."""
-        if self.kind == "summary":
-            return f"{self.name} {self.year} 年度汇总"
-        return f"{self.short_name or self.name}（{self.agency_id}）{self.year} 年度"
+        return run_label(self.kind, self.year, self.short_name or self.name, self.agency_id)
 
 
 @dataclass
@@ -76,7 +80,7 @@ class Plan:
     scope: list[tuple[str, int]] = field(default_factory=list)
 
 
-def run_key(spec: RunSpec, data_fingerprint: str) -> str:
+def input_key(spec: RunSpec, data_fingerprint: str) -> str:
     """Hash of everything a run depends on (its data slice, code, template and options)."""
     payload = {
         "kind": spec.kind,
@@ -84,8 +88,8 @@ def run_key(spec: RunSpec, data_fingerprint: str) -> str:
         "package": package_hash(),
         "template": template_hash(),
         "data": data_fingerprint,
-        "params": [[k, v] for k, v in spec.params],
-        "formats": list(spec.formats),
+        "parameters": [[k, v] for k, v in spec.parameters],
+        "kinds": list(spec.kinds),
         "basename": spec.basename,
     }
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
@@ -105,7 +109,7 @@ def _check_parameters(spec: RunSpec, problems: list[str], seen: set) -> None:
             seen.add(str(exc))
             problems.append(str(exc))
         return
-    for name in spec.parameters:
+    for name, _ in spec.parameters:
         if name not in declared and (spec.notebook, name) not in seen:
             seen.add((spec.notebook, name))
             problems.append(
@@ -115,7 +119,7 @@ def _check_parameters(spec: RunSpec, problems: list[str], seen: set) -> None:
 
 
 def summary_runs(batch: BatchParams, scan: DataScan, out_dir: Path, years: list[int],
-                 formats: tuple[str, ...]) -> list[Run]:
+                 kinds: tuple[str, ...]) -> list[Run]:
     """The region-summary runs of a region batch (none when the summary notebook is missing).
 
     The hook through which a batch file's region × years also produce
@@ -129,8 +133,8 @@ def summary_runs(batch: BatchParams, scan: DataScan, out_dir: Path, years: list[
     for year in years:
         if not any(scan.has(a, year) for a in members):
             continue
-        spec = summary_spec(batch.region, year, scan.data_dir, out_dir, formats, batch.timeout)
-        key = run_key(spec, scan.region_fingerprint(members, year))
+        spec = summary_spec(batch.region, year, scan.data_dir, out_dir, kinds, batch.timeout)
+        key = input_key(spec, scan.region_fingerprint(batch.region, year))
         runs.append(Run(spec, key, year, None, batch.region, batch.region, batch.region,
                         batch.name))
     return runs
@@ -144,7 +148,7 @@ def make_plan(
     scan: DataScan,
     agencies: list[str] | None = None,
     years: list[int] | None = None,
-    formats: tuple[str, ...] | None = None,
+    kinds: tuple[str, ...] | None = None,
     profile: str | None = None,
 ) -> Plan:
     """Expand the batches into runs, apply the command-line filters and check everything.
@@ -168,7 +172,7 @@ def make_plan(
     covered_years: set[int] = set()
     for batch in batches:
         where = batch.label
-        batch_formats = formats or batch.formats
+        batch_kinds = kinds or batch.kinds
         batch_profile = profile or batch.profile
         members: list[str]
         if batch.region is not None:
@@ -208,17 +212,17 @@ def make_plan(
                     else:
                         problems.append(f"{where}：{message}")
                     continue
-                spec = report_spec(agency_id, year, data_dir, out_dir, batch_formats,
+                spec = report_spec(agency_id, year, data_dir, out_dir, batch_kinds,
                                    batch_profile, batch.allow_errors, batch.timeout,
                                    extra=batch.parameters)
                 _check_parameters(spec, problems, seen_param_problems)
-                key = run_key(spec, scan.fingerprint(agency_id, year))
+                key = input_key(spec, scan.fingerprint(agency_id, year))
                 row = registry[agency_id]
                 run = Run(spec, key, year, agency_id, row.get("region", ""), row.get("name", ""),
                           row.get("short_name", ""), batch.name)
                 _add(runs, run, where, problems)
         if not agencies:
-            for run in summary_runs(batch, scan, out_dir, batch_years, batch_formats):
+            for run in summary_runs(batch, scan, out_dir, batch_years, batch_kinds):
                 _check_parameters(run.spec, problems, seen_param_problems)
                 _add(runs, run, where, problems)
     for agency_id in agencies or []:
@@ -244,5 +248,5 @@ def _add(runs: dict[str, Run], run: Run, where: str, problems: list[str]) -> Non
                         "（格式、版本或参数），请只在一个参数文件中保留它")
 
 
-__all__ = ["Plan", "PlanError", "Run", "make_plan", "run_key", "summary_runs",
+__all__ = ["Plan", "PlanError", "Run", "input_key", "make_plan", "run_label", "summary_runs",
            "REPORT_NOTEBOOK", "SUMMARY_NOTEBOOK"]

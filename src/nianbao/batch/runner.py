@@ -25,7 +25,7 @@ from nianbao import exits, paths
 from nianbao.batch.log import BuildLog
 from nianbao.batch.manifest import Freshness, Manifest
 from nianbao.batch.params import BatchParams, find_params, load_params
-from nianbao.batch.plan import Plan, Run, make_plan
+from nianbao.batch.plan import Plan, Run, make_plan, run_label
 from nianbao.batch.scan import DataScan, scan
 from nianbao.batch.sources import package_hash
 from nianbao.errors import ParamsError, PlanError
@@ -45,7 +45,7 @@ class BuildOptions:
     params: list[Path] = field(default_factory=list)  # empty: every params/*.yaml
     agencies: list[str] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
-    formats: tuple[str, ...] | None = None
+    formats: tuple[str, ...] | None = None  # output kinds (the command line's --formats)
     profile: str | None = None
     jobs: int | None = None  # default: number of cores
     scheduler: str | None = None  # Dask scheduler address
@@ -106,7 +106,7 @@ def load_batches(opts: BuildOptions, data: DataScan, console: _Console) -> list[
 def freshness(plan: Plan, manifest: Manifest, force: bool) -> list[tuple[Run, Freshness]]:
     if force:
         return [(run, Freshness(False, "--force")) for run in plan.runs]
-    return [(run, manifest.freshness(run.target, run.key, run.spec.outputs()))
+    return [(run, manifest.freshness(run.target, run.input_key, run.spec.outputs()))
             for run in plan.runs]
 
 
@@ -122,7 +122,7 @@ def make_executor(opts: BuildOptions, todo: list[Run]):
 
     sweep_stale_dirs()  # left by an earlier build that was killed
 
-    pdf = any("pdf" in run.spec.formats for run in todo)
+    pdf = any("pdf" in run.spec.kinds for run in todo)
     notebooks = tuple(dict.fromkeys(str(Path(run.spec.notebook).resolve()) for run in todo))
     if opts.scheduler:
         pool = DaskPool(opts.scheduler, pdf=pdf, notebooks=notebooks)
@@ -148,7 +148,7 @@ def make_executor(opts: BuildOptions, todo: list[Run]):
 def _entry(run: Run, outcome: RunOutcome, result: RunResult, out_dir: Path) -> dict:
     meta = outcome.metadata or {}
     entry = {
-        "key": run.key,
+        "key": run.input_key,
         "kind": run.kind,
         "agency_id": run.agency_id,
         "name": run.name,
@@ -355,11 +355,9 @@ def _dry_run(states: list[tuple[Run, Freshness]], console: _Console) -> None:
 
 def _failure_line(target: str, entry: dict, out_dir: Path, remembered: bool) -> str:
     failure = entry.get("failure") or {}
-    who = entry.get("short_name") or entry.get("name") or target
-    if entry.get("kind") == "summary":
-        label = f"{who} {entry.get('year')} 年度汇总"
-    else:
-        label = f"{who}（{entry.get('agency_id')}）{entry.get('year')} 年度"
+    label = run_label(entry.get("kind", "report"), entry.get("year"),
+                      entry.get("short_name") or entry.get("name") or target,
+                      entry.get("agency_id"))
     text = f"  - {label}：{failure.get('reason', '未知原因')}"
     details = []
     if failure.get("cell") is not None:
@@ -432,7 +430,7 @@ def _build(opts: BuildOptions, console: _Console, report: BuildReport, manifest:
         data = scan(opts.data_dir)
         batches = load_batches(opts, data, console)
         plan = make_plan(batches, opts.data_dir, opts.out_dir, scan=data,
-                         agencies=opts.agencies, years=opts.years, formats=opts.formats,
+                         agencies=opts.agencies, years=opts.years, kinds=opts.formats,
                          profile=opts.profile)
     except (ParamsError, PlanError) as exc:
         console.warn("不能开始构建：")
@@ -531,7 +529,7 @@ def plan_only(opts: BuildOptions) -> Plan:
     batches = load_batches(opts, data, _Console(sys.stdout, sys.stderr, True))
     return make_plan(batches, Path(opts.data_dir).resolve(), Path(opts.out_dir).resolve(),
                      scan=data, agencies=opts.agencies, years=opts.years,
-                     formats=opts.formats, profile=opts.profile)
+                     kinds=opts.formats, profile=opts.profile)
 
 
 __all__ = ["BuildOptions", "BuildReport", "build", "plan_only"]

@@ -121,7 +121,7 @@ def warm_up(pdf: bool = True, notebooks: tuple[str, ...] = (), factory: str | No
 def run_task(spec: RunSpec) -> RunOutcome:
     """Execute one run here and return its files (bytes) or its failure."""
     st = state()
-    browser = st.get_browser() if "pdf" in spec.formats else None
+    browser = st.get_browser() if "pdf" in spec.kinds else None
     outcome = produce(spec, st.kernels, browser)
     if not outcome.ok and outcome.failure is not None and outcome.failure.retryable:
         outcome = produce(spec, st.kernels, browser)  # a kernel that did not start: once more

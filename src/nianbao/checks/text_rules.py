@@ -36,11 +36,6 @@ def fingerprint_similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a)
 
 
-def text_similarity(a: str, b: str) -> float:
-    """Share of the sentences of ``a`` repeated from ``b`` (numbers masked), in [0, 1]."""
-    return fingerprint_similarity(text_fingerprint(a), text_fingerprint(b))
-
-
 class NameIndex:
     """Registry names indexed by their last character, to find them in text in linear time.
 

@@ -23,7 +23,8 @@ from nianbao.checks.text_rules import (
     text_fingerprint,
 )
 from nianbao.data.dataset import Dataset
-from nianbao.data.loading import AGENCY_KINDS, NARRATIVE_SECTIONS
+from nianbao.data.layout import DEADLINES_FILE
+from nianbao.data.loading import AGENCY_KINDS, PROSE_SECTIONS
 from nianbao.findings import Finding
 from nianbao.formats.expr import compile_expr, refs_in
 from nianbao.formats.spec import ReportFormat, Rule, all_formats, format_for_year
@@ -222,7 +223,7 @@ def _sections(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> l
         narrative = ds.texts.get(key)
         if narrative is None:  # the missing file is reported by the loader
             continue
-        for sid in NARRATIVE_SECTIONS:
+        for sid in PROSE_SECTIONS:
             if not narrative.sections.get(sid, "").strip():
                 heading = fmt.section(sid).heading
                 out.append(_finding(rule, ds, int(k), cells=[sid], labels=[heading],
@@ -233,7 +234,7 @@ def _sections(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> l
 
 def _deadlines(data_dir: Path) -> dict[tuple[str, str], tuple[int, int]]:
     """Local deadlines (``data/deadlines.csv``: region,kind,deadline as MM-DD), if any."""
-    path = Path(data_dir) / "deadlines.csv"
+    path = Path(data_dir) / DEADLINES_FILE
     if not path.exists():
         return {}
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -324,7 +325,7 @@ def _other_agency(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) 
         hits = index.others_in(text, agency)
         if hits:
             out.append(_finding(
-                rule, ds, int(k), cells=list(NARRATIVE_SECTIONS), actual="、".join(hits),
+                rule, ds, int(k), cells=list(PROSE_SECTIONS), actual="、".join(hits),
                 labels=["正文"], file=narrative.path,
                 message=f"正文提到其他单位“{'、'.join(hits)}”，疑似从其他单位的报告中复制",
             ))
@@ -344,7 +345,7 @@ def _kind_wording(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) 
         hits = kind_wording_hits("\n".join(narrative.sections.values()), kind)
         if hits:
             out.append(_finding(
-                rule, ds, int(k), cells=list(NARRATIVE_SECTIONS), labels=["正文"],
+                rule, ds, int(k), cells=list(PROSE_SECTIONS), labels=["正文"],
                 actual="、".join(hits), expected=kind, file=narrative.path,
                 message=f"本单位为{kind}，但正文使用了“{'、'.join(hits)}”等称谓，疑似沿用其他单位的文字",
             ))

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nianbao.data.layout import INPUT_REFS
 from nianbao.data.loading import (
-    FEE_KEYS,
     agency_record,
     load_agencies,
     load_stats,
@@ -23,13 +23,11 @@ from nianbao.data.loading import (
     missing_cell_finding,
     required_refs,
 )
-from nianbao.data.model import Narrative, Report
+from nianbao.data.model import Prose, Report
 from nianbao.errors import DataReadError
 from nianbao.findings import Finding
 from nianbao.formats.spec import ReportFormat, all_formats, format_for_year
 from nianbao.paths import DATA_DIR
-
-INPUT_REFS = tuple(f"s6.{k}" for k in FEE_KEYS)
 
 
 def _all_refs() -> list[str]:
@@ -46,7 +44,7 @@ class Dataset:
     data_dir: Path
     agencies: pd.DataFrame
     cells: pd.DataFrame
-    texts: dict[tuple[str, int], Narrative]
+    texts: dict[tuple[str, int], Prose]
     findings: list[Finding]
     keys: pd.DataFrame = field(repr=False)
     refs: list[str] = field(repr=False)
@@ -144,7 +142,7 @@ class Dataset:
             values=values,
             blank_cells=blank,
             units=units,
-            narrative=self.texts.get(key, Narrative()),
+            prose=self.texts.get(key, Prose()),
             prev=prev,
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -17,21 +18,23 @@ import pandas as pd
 import yaml
 from pandas.api.types import union_categoricals
 
-from nianbao.data.model import Agency, Narrative
+from nianbao.data.layout import (
+    AGENCIES_FILE,
+    AGENCY_COLUMNS,
+    FEE_KEYS,
+    SLUG,
+    STATS_COLUMNS,
+    STATS_DIR,
+    TEXT_DIR,
+)
+from nianbao.data.model import Agency, Prose
 from nianbao.findings import Finding
 from nianbao.formats.spec import all_formats, format_for_year
 from nianbao.paths import display_path
 
-AGENCY_COLUMNS = [
-    "agency_id", "name", "short_name", "region", "kind",
-    "address", "phone", "postcode", "email", "website",
-]  # fmt: skip
-STATS_COLUMNS = ["agency_id", "table", "row", "col", "value"]
 AGENCY_KINDS = {"街道": "local", "乡镇": "local", "部门": "department", "政府": "government"}
-SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 UNIT_SUFFIX = r"(万元|元|件|项)$"
-FEE_KEYS = ("fee_notices_issued", "fee_notices_amount_yuan", "fee_collected_yuan")
-NARRATIVE_SECTIONS = ("s1", "s5", "s6")
+PROSE_SECTIONS = ("s1", "s5", "s6")
 # Total cells may be left out of the stats file: they are derived from their parts.
 OPTIONAL_CELL = re.compile(
     r"^(t3\.[a-z_]+\.total|t3\.res_total\.[a-z_]+|t4\.cases\.[a-z_]+_total)$"
@@ -57,7 +60,7 @@ def read_utf8(path: Path) -> tuple[str | None, Finding | None]:
 
 
 def _read_csv(
-    path: Path, columns: list[str], dtype=object
+    path: Path, columns: Sequence[str], dtype=object
 ) -> tuple[pd.DataFrame | None, list[Finding]]:
     import io
 
@@ -66,6 +69,7 @@ def _read_csv(
         return None, [problem]
     frame = pd.read_csv(io.StringIO(text), dtype=dtype, keep_default_na=False, na_filter=False)
     header = [c.strip() for c in frame.columns]
+    columns = list(columns)
     if header[: len(columns)] != columns:
         return None, [
             Finding(
@@ -93,15 +97,15 @@ def stripped_categorical(column: pd.Categorical) -> pd.Categorical:
 
 def load_agencies(data_dir: Path) -> tuple[pd.DataFrame, list[Finding]]:
     """The agency registry, indexed by agency_id; bad rows are reported and left out."""
-    path = Path(data_dir) / "agencies.csv"
+    path = Path(data_dir) / AGENCIES_FILE
     if not path.exists():
-        return pd.DataFrame(columns=AGENCY_COLUMNS).set_index("agency_id"), [
+        return pd.DataFrame(columns=list(AGENCY_COLUMNS)).set_index("agency_id"), [
             Finding(rule="IN_missing_file", severity="error", fatal=True,
                     file=display_path(path), message="缺少单位名录文件 agencies.csv")
         ]
     frame, findings = _read_csv(path, AGENCY_COLUMNS)
     if frame is None:
-        return pd.DataFrame(columns=AGENCY_COLUMNS).set_index("agency_id"), findings
+        return pd.DataFrame(columns=list(AGENCY_COLUMNS)).set_index("agency_id"), findings
     where = display_path(path)
     bad = ~frame["agency_id"].str.fullmatch(SLUG.pattern)
     for _, r in frame[bad].iterrows():
@@ -137,7 +141,7 @@ def load_agencies(data_dir: Path) -> tuple[pd.DataFrame, list[Finding]]:
 
 def stats_files(data_dir: Path) -> dict[int, Path]:
     """The statistics files by report year (``stats/<year>.csv``)."""
-    folder = Path(data_dir) / "stats"
+    folder = Path(data_dir) / STATS_DIR
     out = {}
     for path in sorted(folder.glob("*.csv")):
         if re.fullmatch(r"\d{4}", path.stem):
@@ -155,7 +159,7 @@ def load_stats(
     """All cells of the selected years as one long frame, with values parsed and checked ids."""
     findings: list[Finding] = []
     frames = []
-    folder = Path(data_dir) / "stats"
+    folder = Path(data_dir) / STATS_DIR
     for path in sorted(folder.glob("*.csv")) if folder.exists() else []:
         if not re.fullmatch(r"\d{4}", path.stem):
             findings.append(Finding(
@@ -339,7 +343,7 @@ def _section_titles(year: int) -> dict[str, str]:
     return out
 
 
-def parse_narrative(text: str, year: int, where: str) -> tuple[Narrative, list[Finding]]:
+def parse_prose(text: str, year: int, where: str) -> tuple[Prose, list[Finding]]:
     """Front matter and ``##`` sections of one narrative file."""
     findings = []
     meta: dict = {}
@@ -387,7 +391,7 @@ def parse_narrative(text: str, year: int, where: str) -> tuple[Narrative, list[F
         if line.startswith("## "):
             heading = line[3:].strip()
             current = titles.get(heading)
-            if current not in NARRATIVE_SECTIONS:
+            if current not in PROSE_SECTIONS:
                 findings.append(Finding(
                     rule="IN_text_heading", severity="error", file=where, line=body_line + offset,
                     message=f"无法识别的二级标题“{heading}”：正文只应包含"
@@ -398,7 +402,7 @@ def parse_narrative(text: str, year: int, where: str) -> tuple[Narrative, list[F
             sections.setdefault(current, [])
         elif current is not None:
             sections[current].append(line)
-    return Narrative(meta=meta, sections={k: "\n".join(v).strip() for k, v in sections.items()},
+    return Prose(meta=meta, sections={k: "\n".join(v).strip() for k, v in sections.items()},
                      path=where), findings
 
 
@@ -455,11 +459,11 @@ def load_texts(
     registry: pd.DataFrame,
     years: set[int] | None,
     agencies: set[str] | None = None,
-) -> tuple[dict[tuple[str, int], Narrative], list[Finding]]:
+) -> tuple[dict[tuple[str, int], Prose], list[Finding]]:
     """Narratives of the given agency-years, plus findings for missing or orphan files."""
     findings: list[Finding] = []
-    texts: dict[tuple[str, int], Narrative] = {}
-    folder = Path(data_dir) / "text"
+    texts: dict[tuple[str, int], Prose] = {}
+    folder = Path(data_dir) / TEXT_DIR
     shown = display_path(folder)  # resolved once: per-file resolution costs more than reading
     wanted = set(keys)
     for agency, year in sorted(wanted):
@@ -477,11 +481,11 @@ def load_texts(
             problem.agency_id, problem.year, problem.file = agency, year, where
             findings.append(problem)
             continue
-        narrative, problems = parse_narrative(text, year, where)
+        prose, problems = parse_prose(text, year, where)
         for p in problems:
             p.agency_id, p.year = agency, year
         findings += problems
-        texts[(agency, year)] = narrative
+        texts[(agency, year)] = prose
     # Text files with no statistics behind them: a report that cannot be built.
     for year_dir in sorted(folder.glob("*")) if folder.exists() else []:
         if not year_dir.is_dir() or not year_dir.name.isdigit():

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import pandas as pd
-
-from nianbao.formats.spec import ReportFormat, Table, format_for_year
+from nianbao.formats.spec import ReportFormat, format_for_year
 
 
 @dataclass(frozen=True)
@@ -27,8 +25,10 @@ class Agency:
 
 
 @dataclass(frozen=True)
-class Narrative:
-    """One ``data/text/<year>/<agency_id>.md``: front matter and the narrative sections.
+class Prose:
+    """The agency's own text, ``data/text/<year>/<agency_id>.md``: front matter and sections.
+
+    (``narrative`` names the sentences the package generates; ``Prose`` is what the agency wrote.)
 
     ``sections`` maps a section id (s1, s5, s6) to its Markdown body (sub-headings kept).
     """
@@ -45,7 +45,7 @@ class Narrative:
 
 @dataclass(frozen=True)
 class Report:
-    """All facts of one agency-year: its cell values, narrative and last year's report.
+    """All facts of one agency-year: its cell values, its prose and last year's report.
 
     ``values`` holds every cell of the format (``table.row.col`` → number); cells that were
     blank in the data are 0 there and listed in ``blank_cells``; derived totals are filled in.
@@ -56,7 +56,7 @@ class Report:
     values: dict[str, float]
     blank_cells: frozenset[str] = frozenset()
     units: dict[str, str] = field(default_factory=dict)
-    narrative: Narrative = field(default_factory=Narrative)
+    prose: Prose = field(default_factory=Prose)
     prev: Report | None = None
 
     @property
@@ -69,18 +69,6 @@ class Report:
 
     def count(self, ref: str) -> int:
         return int(round(self.value(ref)))
-
-    def table_frame(self, table_id: str) -> pd.DataFrame:
-        """One official table as a DataFrame: data rows × columns, indexed by ids."""
-        table: Table = self.format.table(table_id)
-        return pd.DataFrame(
-            [
-                [self.value(f"{table_id}.{r.id}.{c.id}") for c in table.columns]
-                for r in table.data_rows
-            ],
-            index=[r.id for r in table.data_rows],
-            columns=[c.id for c in table.columns],
-        )
 
     def derived(self, name: str) -> float:
         """A derived quantity of the format (``answered``, ``deny``, ``reviews`` …)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nianbao.formats.expr import evaluate_quantity, refs_in
+from nianbao.formats.expr import evaluate_quantity
 
 if TYPE_CHECKING:
     from nianbao.data.model import Report
@@ -54,7 +54,3 @@ def yoy_change_pct(report: Report) -> float | None:
         return None
     return 100.0 * (report.value("t3.new.total") - base) / base
 
-
-def quantity_refs(report: Report, name: str) -> list[str]:
-    """The cells a derived quantity is computed from (for provenance and findings)."""
-    return refs_in(report.format.derived_quantities[name])

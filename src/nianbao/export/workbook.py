@@ -37,13 +37,8 @@ from nianbao.errors import ParameterError
 from nianbao.findings import Finding
 from nianbao.formats.spec import CELL_SEP, ReportFormat, Table, format_for_year
 from nianbao.paths import DATA_DIR
-from nianbao.region.summary import (
-    check_region_year,
-    region_agency_ids,
-    region_totals,
-    regions_of,
-    rule_titles,
-)
+from nianbao.region.checks import check_region_year, rule_titles
+from nianbao.region.data import region_agency_ids, region_totals, regions_of
 from nianbao.report.tables import column_path, label_width, printed_row_path
 
 ID_COLUMNS = (("agency_id", "单位标识"), ("name", "单位名称"), ("region", "所属区域"),

@@ -2,7 +2,7 @@
 
 Same conventions as ``report.document``: the notebook only displays what these methods return;
 official tables come from ``report.tables`` rendering the region totals, sentences from
-``report.narrative`` and ``region.summary``, charts from ``report.charts`` and
+``report.narrative`` and ``region.prose``, charts from ``report.charts`` and
 ``nianbao.region.charts``. The comparison table sorts in the browser with a few lines of inline
 JavaScript; it loads nothing from the network and prints as a plain table.
 """
@@ -22,13 +22,9 @@ from matplotlib.figure import Figure
 from nianbao.paths import DATA_DIR
 from nianbao.region import charts as region_charts
 from nianbao.region import phrases as P
-from nianbao.region.summary import (
-    RegionData,
-    comparison_columns,
-    load_region,
-    region_provenance,
-    rule_titles,
-)
+from nianbao.region import prose
+from nianbao.region.checks import rule_titles
+from nianbao.region.data import RegionData, comparison_columns, load_region, region_provenance
 from nianbao.report import charts, narrative, tables
 from nianbao.report.bundle import HTMLBlock, MetadataBundle
 
@@ -249,7 +245,7 @@ class SummaryDocument:
 
     def overview(self) -> HTMLBlock:
         """一、总体情况: coverage, totals, the largest movements, the state of the checks."""
-        body = [_h2(P.H_OVERVIEW, "overview"), *(_p(t) for t in self.data.paragraphs())]
+        body = [_h2(P.H_OVERVIEW, "overview"), *(_p(t) for t in prose.paragraphs(self.data))]
         return HTMLBlock("\n".join(body))
 
     # ------------------------------------------------------------ official tables

@@ -1,7 +1,6 @@
 """Where a region summary goes and how it runs: region slugs, output folders, the RunSpec.
 
-Kept free of pandas and matplotlib so that a batch planner can name every summary cheaply;
-``nianbao.region.summary`` re-exports these functions.
+Kept free of pandas and matplotlib so that a batch planner can name every summary cheaply.
 
 Output folders need an ASCII name for a region and no pinyin converter is available offline, so
 ``region_slug`` decides it in this order: a name that already is a slug (the rule of agency ids)
@@ -15,13 +14,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from pathlib import Path
 
+from nianbao.data.layout import REGIONS_FILE, SLUG
 from nianbao.errors import ParameterError
-
-REGIONS_FILE = "regions.csv"
-SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # as agency ids (nianbao.data.loading.SLUG)
 
 
 def _problem(message: str) -> Exception:

@@ -97,7 +97,7 @@ class ReportDocument:
         (generated from the numbers) or ``("tables", section_id)`` (the official tables).
         """
         r = self.report
-        prose = self.report.narrative.sections.get(section_id, "")
+        prose = self.report.prose.sections.get(section_id, "")
         generated = {
             "s2": narrative.section2_paragraph,
             "s3": narrative.section3_paragraph,
@@ -178,7 +178,7 @@ class ReportDocument:
 
     def signature(self) -> list[str]:
         """The agency and, when the narrative gives it, the publication date, at the end."""
-        issued = self.report.narrative.published
+        issued = self.report.prose.published
         lines = [self.report.agency.name]
         if issued:
             lines.append(f"{issued.year}年{issued.month}月{issued.day}日")

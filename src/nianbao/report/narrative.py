@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from nianbao.data.layout import FEE_KEYS
 from nianbao.report import phrases as P
 from nianbao.report.numbers import fmt_count, fmt_money, fmt_pct, integral, to_decimal
 
@@ -44,7 +45,6 @@ __all__ = [
     "section4_paragraph",
 ]
 
-FEE_META_KEYS = ("fee_notices_issued", "fee_notices_amount_yuan", "fee_collected_yuan")
 CATCH_ALL_LABEL = "其他"  # a sub-row with this label explains nothing, so it is never named
 
 _NUMBERING = re.compile(r"^(?:（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+\.)")
@@ -572,9 +572,9 @@ def fee_sentence(report: Report) -> str | None:
     """
     if not _fee_has_notice_row(report.format):
         return None
-    meta = report.narrative.meta
-    missing = [k for k in FEE_META_KEYS if meta.get(k) is None]
-    if len(missing) == len(FEE_META_KEYS) and _cell(report, "t3.res_other_no_fee.total") == 0:
+    meta = report.prose.meta
+    missing = [k for k in FEE_KEYS if meta.get(k) is None]
+    if len(missing) == len(FEE_KEYS) and _cell(report, "t3.res_other_no_fee.total") == 0:
         return P.FEE_NOTHING
     if missing:
         raise ValueError(

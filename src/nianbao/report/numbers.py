@@ -1,4 +1,4 @@
-"""Numbers as a report prints them: counts, shares, amounts and table cells, one rule each.
+"""Number style: counts, shares, amounts and table cells as a report prints them (``fmt_*``).
 
 The narrative, the tables and the charts all format through here, so the same value never reads
 differently in a sentence, a cell and a bar label (spec §9: one precision, shares from the same
@@ -95,7 +95,7 @@ def fmt_money(amount: float | int | str | Decimal, unit: str = "元") -> str:
     return f"{_group(number)}{unit}"
 
 
-def format_number(value: float | int | Decimal) -> str:
+def fmt_cell(value: float | int | Decimal) -> str:
     """A table cell as printed: integers without ".0", decimals as given, no exponent form."""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)

@@ -7,13 +7,13 @@ the same report twice gives identical files.
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 from functools import cache
 from importlib import metadata
 
 from nianbao import __version__
 from nianbao.data.dataset import Dataset
+from nianbao.data.fingerprint import agency_fingerprint
 from nianbao.paths import PACKAGE_DIR
 
 MAIN_PACKAGES = ("pandas", "matplotlib", "papermill", "nbconvert", "nbclient", "jinja2",
@@ -21,27 +21,9 @@ MAIN_PACKAGES = ("pandas", "matplotlib", "papermill", "nbconvert", "nbclient", "
 
 
 def data_fingerprint(ds: Dataset, agency_id: str, year: int) -> str:
-    """SHA-256 of everything one report reads: the agency record, its statistics and narratives
-    of this and every earlier year (carry-over, trend and the copied-text rule read them) and
-    the local deadlines. The batch's planner hashes the same slice (``nianbao.batch.scan``)."""
-    h = hashlib.sha256()
-    record = ds.agencies.loc[agency_id]
-    h.update("\x1f".join([agency_id, *map(str, record.tolist())]).encode())
-    cells = ds.cells
-    mine = cells[(cells["agency_id"] == agency_id) & (cells["year"] <= int(year))]
-    columns = ("year", "table", "row", "col", "value")
-    mine = mine[list(columns)].astype({c: str for c in columns[1:]})  # order-free: by text
-    mine = mine.sort_values(list(columns))
-    for row in zip(*(mine[c] for c in columns), strict=True):
-        h.update(("\x1f".join(map(str, row)) + "\n").encode())
-    for y in sorted({int(v) for v in mine["year"].unique()} | {int(year)}):
-        text_path = ds.data_dir / "text" / str(y) / f"{agency_id}.md"
-        if text_path.exists():  # earlier texts too: the copied-text rule compares years
-            h.update(text_path.read_bytes())
-    deadlines = ds.data_dir / "deadlines.csv"
-    if deadlines.exists():
-        h.update(deadlines.read_bytes())
-    return h.hexdigest()
+    """SHA-256 of everything one report reads (``nianbao.data.fingerprint`` defines the slice;
+    the batch planner hashes the same one)."""
+    return agency_fingerprint(ds.data_dir, agency_id, year)
 
 
 @cache

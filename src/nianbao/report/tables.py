@@ -17,7 +17,7 @@ from html import escape
 from typing import Protocol
 
 from nianbao.formats.spec import Column, ReportFormat, Row, Table
-from nianbao.report.numbers import format_number
+from nianbao.report.numbers import fmt_cell
 
 # Defaults for places where the suite's report template (which styles ``table.official``) is
 # absent, e.g. JupyterLab. Scoped under the wrapper class that ``OfficialTable`` emits, so the
@@ -71,7 +71,7 @@ def cell_text(source: TableSource, table: Table, row: Row, column: Column) -> st
     reports write it ("251000元"); columns with a fixed unit never repeat it in the cell.
     """
     ref = f"{table.id}.{row.id}.{column.id}"
-    text = format_number(source.value(ref))
+    text = fmt_cell(source.value(ref))
     if column.unit is None:
         units: Mapping[str, str] = getattr(source, "units", None) or {}
         text += units.get(ref, "")

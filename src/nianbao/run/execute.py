@@ -132,7 +132,7 @@ def execute_notebook(spec: RunSpec, work: Path,
     try:
         kernel.ready()
         return papermill.execute_notebook(
-            spec.notebook, str(out), parameters=spec.parameters, engine_name=ENGINE_NAME,
+            spec.notebook, str(out), parameters=dict(spec.parameters), engine_name=ENGINE_NAME,
             km=kernel.km, progress_bar=False, log_output=False,
             request_save_on_cell_execute=False, execution_timeout=spec.timeout,
             shutdown_kernel="immediate", partial_path=str(out),
@@ -214,15 +214,15 @@ def _export(spec: RunSpec, nb, browser, started: float, timings: dict) -> RunOut
     files: dict[str, bytes] = {"ipynb": nbformat.writes(nb).encode("utf-8")}
     t = time.perf_counter()
     try:
-        if "docx" in spec.formats:
+        if "docx" in spec.kinds:
             if docx is None:
                 raise ValueError("笔记本没有生成 Word 文件（make_docx 参数未生效）")
             files["docx"] = docx
         html = export_html(nb)
         timings["html"] = time.perf_counter() - t
-        if "html" in spec.formats:
+        if "html" in spec.kinds:
             files["html"] = html.encode("utf-8")
-        if "pdf" in spec.formats:
+        if "pdf" in spec.kinds:
             t = time.perf_counter()
             if browser is None:
                 from nianbao.render.pdf import shared_browser
@@ -310,9 +310,15 @@ def write_outcome(spec: RunSpec, outcome: RunOutcome) -> RunResult:
                      seconds=outcome.seconds, retryable=failure.retryable, failure=failure)
 
 
+def produce_retrying(spec: RunSpec, kernels: KernelSource | None = None,
+                     browser=None) -> RunOutcome:
+    """``produce``, once more when the failure is worth it (a kernel that did not start)."""
+    outcome = produce(spec, kernels, browser)
+    if not outcome.ok and outcome.failure is not None and outcome.failure.retryable:
+        outcome = produce(spec, kernels, browser)
+    return outcome
+
+
 def run_report(spec: RunSpec, browser=None) -> RunResult:
     """Build one report in this process and write its files (``build.py report``)."""
-    outcome = produce(spec, browser=browser)
-    if not outcome.ok and outcome.failure and outcome.failure.retryable:
-        outcome = produce(spec, browser=browser)  # a kernel that did not start: once more
-    return write_outcome(spec, outcome)
+    return write_outcome(spec, produce_retrying(spec, browser=browser))

@@ -18,11 +18,11 @@ from nianbao.region.spec import region_slug
 
 REPORT_NOTEBOOK = NOTEBOOKS_DIR / "report.ipynb"
 SUMMARY_NOTEBOOK = NOTEBOOKS_DIR / "region_summary.ipynb"
-#: Output formats a run can produce besides the executed notebook, and the default choice.
-FORMATS = ("html", "pdf", "docx")
-DEFAULT_FORMATS = ("html", "pdf")
-#: Formats of a region summary (it has no Word version).
-SUMMARY_FORMATS = ("html", "pdf")
+#: Output kinds a run can produce besides the executed notebook, and the default choice.
+OUTPUT_KINDS = ("html", "pdf", "docx")
+DEFAULT_KINDS = ("html", "pdf")
+#: Kinds of a region summary (it has no Word version).
+SUMMARY_KINDS = ("html", "pdf")
 
 
 @dataclass(frozen=True)
@@ -30,16 +30,17 @@ class RunSpec:
     """One notebook run: which notebook, its parameters, and where its outputs go.
 
     ``target`` is the output folder relative to ``out_dir`` (``2020/fushan``); the outputs are
-    ``<basename>.ipynb`` plus one file per format. ``timeout`` bounds the whole run (seconds).
+    ``<basename>.ipynb`` plus one file per output kind (``kinds``). ``timeout`` bounds the
+    whole run (seconds).
     """
 
     kind: str
     target: str
     notebook: str
-    params: tuple[tuple[str, object], ...]
+    parameters: tuple[tuple[str, object], ...]  # (name, value) pairs, in order
     out_dir: str
     basename: str = "report"
-    formats: tuple[str, ...] = DEFAULT_FORMATS
+    kinds: tuple[str, ...] = DEFAULT_KINDS
     timeout: float = 600.0
 
     @property
@@ -47,14 +48,15 @@ class RunSpec:
         return self.target
 
     @property
-    def parameters(self) -> dict:
-        return dict(self.params)
+    def formats(self) -> tuple[str, ...]:
+        """Former name of ``kinds``, still read by ``batch.worker``."""
+        return self.kinds
 
     def target_dir(self) -> Path:
         return Path(self.out_dir) / self.target
 
     def outputs(self) -> dict[str, Path]:
-        return {k: self.target_dir() / f"{self.basename}.{k}" for k in ("ipynb", *self.formats)}
+        return {k: self.target_dir() / f"{self.basename}.{k}" for k in ("ipynb", *self.kinds)}
 
     def failed_notebook(self) -> Path:
         """Where a failed run's partially executed notebook is kept."""
@@ -76,7 +78,7 @@ def report_spec(
     year: int,
     data_dir: str | Path,
     out_dir: str | Path,
-    formats: tuple[str, ...] = DEFAULT_FORMATS,
+    kinds: Sequence[str] = DEFAULT_KINDS,
     profile: str = "review",
     allow_errors: bool = False,
     timeout: float = 600.0,
@@ -89,10 +91,10 @@ def report_spec(
     params = {"agency_id": agency_id, "year": int(year),
               "data_dir": notebook_path(data_dir, REPORT_NOTEBOOK), "profile": profile,
               "allow_errors": bool(allow_errors), **(extra or {})}
-    if "docx" in formats:
+    if "docx" in kinds:
         params["make_docx"] = True
     return RunSpec("report", f"{int(year)}/{agency_id}", str(REPORT_NOTEBOOK),
-                   tuple(params.items()), str(out_dir), "report", tuple(formats), float(timeout))
+                   tuple(params.items()), str(out_dir), "report", tuple(kinds), float(timeout))
 
 
 def summary_target(region: str, year: int, data_dir: str | Path | None = None) -> str:
@@ -105,14 +107,14 @@ def summary_spec(
     year: int,
     data_dir: str | Path = DATA_DIR,
     out_dir: str | Path = BUILD_DIR,
-    formats: Sequence[str] = ("html", "pdf"),
+    kinds: Sequence[str] = SUMMARY_KINDS,
     timeout: float = 600.0,
 ):
     """The run of ``notebooks/region_summary.ipynb`` for one region-year (kind ``summary``,
     basename ``summary``): ``<out>/<year>/_regions/<slug>/summary.{ipynb,html,pdf}``."""
     params = {"region": region.strip(), "year": int(year),
               "data_dir": notebook_path(data_dir, SUMMARY_NOTEBOOK)}
-    formats = [f for f in formats if f in SUMMARY_FORMATS]
+    kinds = [k for k in kinds if k in SUMMARY_KINDS]
     return RunSpec("summary", summary_target(region, year, data_dir), str(SUMMARY_NOTEBOOK),
-                   tuple(params.items()), str(out_dir), "summary", tuple(formats),
+                   tuple(params.items()), str(out_dir), "summary", tuple(kinds),
                    float(timeout))

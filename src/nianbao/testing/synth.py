@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nianbao.data.layout import AGENCY_COLUMNS, STATS_COLUMNS
 from nianbao.formats.spec import ReportFormat, all_formats, format_for_year
 
 __all__ = [
@@ -53,11 +54,6 @@ __all__ = [
 ]
 
 DEFAULT_REGION = "咸宁市咸安区"
-AGENCY_COLUMNS = [
-    "agency_id", "name", "short_name", "region", "kind",
-    "address", "phone", "postcode", "email", "website",
-]
-STATS_COLUMNS = ["agency_id", "table", "row", "col", "value"]
 APPLICANT_COLUMNS = (
     "natural_person", "org_commercial", "org_research",
     "org_social_welfare", "org_legal_service", "org_other",
@@ -243,7 +239,7 @@ def make_agencies(n_agencies: int, region: str = DEFAULT_REGION, seed: int = 0) 
             "short_name": f"{district}{dept}", "region": region, "kind": "部门",
         })
     rows = [{**dict.fromkeys(AGENCY_COLUMNS, ""), **row} for row in rows]
-    frame = pd.DataFrame(rows, columns=AGENCY_COLUMNS)
+    frame = pd.DataFrame(rows, columns=list(AGENCY_COLUMNS))
     return frame.sort_values("agency_id", kind="stable").reset_index(drop=True)
 
 
@@ -646,7 +642,7 @@ def generate(
 # --------------------------------------------------------------------------------------------
 
 
-def _format_number(value: float) -> str:
+def _fmt_number(value: float) -> str:
     """A decimal as reports print it: no trailing zeros, at most two decimals."""
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
@@ -710,7 +706,7 @@ def _value_texts(values: np.ndarray, pos: np.ndarray, fmt: ReportFormat) -> list
         if blank[i]:
             texts[i] = ""
         else:
-            texts[i] = _format_number(values[i]) + AMOUNT_UNITS.get(refs[pos[i]], "")
+            texts[i] = _fmt_number(values[i]) + AMOUNT_UNITS.get(refs[pos[i]], "")
     return texts
 
 
@@ -727,7 +723,7 @@ def write(data: SynthData, out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     (out / "stats").mkdir(parents=True, exist_ok=True)
     written = [out / "agencies.csv"]
-    agencies = data.agencies.loc[:, AGENCY_COLUMNS].fillna("").astype(str)
+    agencies = data.agencies.loc[:, list(AGENCY_COLUMNS)].fillna("").astype(str)
     agencies.sort_values("agency_id", kind="stable").to_csv(
         written[0], index=False, lineterminator="\n", encoding="utf-8"
     )
