@@ -221,7 +221,7 @@ def _run_one(spec) -> int:
     result = run_report(spec)
     if not result.ok:
         failure = result.failure
-        print(f"生成失败：{spec.key}：{failure.reason if failure else result.reason}",
+        print(f"生成失败：{spec.target}：{failure.reason if failure else result.reason}",
               file=sys.stderr)
         if failure and failure.category == "blocked" and failure.detail:
             print(failure.detail.strip(), file=sys.stderr)  # the first line is the reason
@@ -276,7 +276,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         return exits.UNREADABLE
     spec = summary_spec(args.region, args.year, args.data, args.out, args.formats)
     if extra:
-        spec = replace(spec, params=tuple({**spec.parameters, **extra}.items()))
+        spec = replace(spec, parameters=tuple({**dict(spec.parameters), **extra}.items()))
     return _run_one(spec)
 
 

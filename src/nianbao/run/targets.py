@@ -43,15 +43,6 @@ class RunSpec:
     kinds: tuple[str, ...] = DEFAULT_KINDS
     timeout: float = 600.0
 
-    @property
-    def key(self) -> str:
-        return self.target
-
-    @property
-    def formats(self) -> tuple[str, ...]:
-        """Former name of ``kinds``, still read by ``batch.worker``."""
-        return self.kinds
-
     def target_dir(self) -> Path:
         return Path(self.out_dir) / self.target
 
