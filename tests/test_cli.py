@@ -301,6 +301,7 @@ def test_log_keeps_the_whole_traceback(tmp_path):
     failure = Failure("cell", "第 3 个单元格出错：JSONDecodeError", 2, "doc = prepare(…)", detail)
     first, second = BuildLog(tmp_path), BuildLog(tmp_path)
     assert first.path != second.path and first.path.parent == tmp_path / "logs"
+    second.close()
     first.failure("甲街道（alpha）2021 年度", "2021/alpha", failure,
                   "_failed/2021/alpha/report.ipynb")
     first.close("退出码：1")
