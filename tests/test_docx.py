@@ -79,7 +79,7 @@ def test_sample_report_reads_back(sample, agency: str, year: int) -> None:
     signature = _paragraphs(word, ooxml.SIGNATURE)
     assert signature == doc.signature() and signature[0] == report.agency.name
     # the narrative's sub-headings are second-level headings
-    expected_h2 = re.findall(r"^###\s+(.+)$", "\n".join(report.narrative.sections.values()),
+    expected_h2 = re.findall(r"^###\s+(.+)$", "\n".join(report.prose.sections.values()),
                              re.M)
     assert _paragraphs(word, ooxml.H2) == [h.strip() for h in expected_h2]
     # charts as images, one per figure of the document
@@ -230,7 +230,7 @@ def test_same_inputs_give_the_same_bytes(sample) -> None:
     assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     assert archive.namelist()[0] == "[Content_Types].xml"
     core = archive.read("docProps/core.xml").decode("utf-8")
-    published = _doc(sample, "wenquan", 2021).report.narrative.published
+    published = _doc(sample, "wenquan", 2021).report.prose.published
     assert f"{published.isoformat()}T00:00:00Z" in core
 
 

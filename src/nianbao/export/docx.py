@@ -126,7 +126,7 @@ def docx_output(doc: ReportDocument, wanted: bool = True) -> tuple[DocxBundle, .
 def _properties(word, doc: ReportDocument) -> None:
     """Title and author; dates from the report (not the clock), so the bytes are stable."""
     props = word.core_properties
-    issued = doc.report.narrative.published or dt.date(doc.report.year + 1, 1, 1)
+    issued = doc.report.prose.published or dt.date(doc.report.year + 1, 1, 1)
     stamp = dt.datetime(issued.year, issued.month, issued.day, tzinfo=dt.UTC)
     props.title = doc.title
     props.subject = "政府信息公开工作年度报告"
