@@ -174,3 +174,24 @@ def test_published_as_text_is_written_as_a_date(tmp_path: Path):
     assert text.startswith("---\npublished: 2022-01-30\nfee_collected_yuan: 12.5\n---\n")
     with pytest.raises(DataWriteError, match="YYYY-MM-DD"):
         write_agency_year(tmp_path, 2022, NEW_AGENCY, {}, {"published": "2022年1月"}, None)
+
+
+def test_batch_writes_each_file_once_and_skips_only_the_conflicting_entry(sample: Path):
+    from nianbao.data.write import AgencyYear, write_agency_years
+
+    old = _stats_rows(sample, 2022, "gaoqiao")["t3.new.natural_person"]
+    entries = [
+        AgencyYear(2022, None, {"t3.new.natural_person": int(old) + 1}, {}, None, "gaoqiao"),
+        AgencyYear(2023, {**NEW_AGENCY, "agency_id": "aaa"}, {"t3.new.natural_person": 4}, {},
+                   None),
+        AgencyYear(2023, {**NEW_AGENCY, "agency_id": "zzz"}, {"t3.new.natural_person": 5}, {},
+                   None),
+    ]
+    first, second, third = write_agency_years(sample, entries)
+    assert first.refused and first.written == []
+    assert _stats_rows(sample, 2022, "gaoqiao")["t3.new.natural_person"] == old
+    assert {p.name for p in second.written} == {"agencies.csv", "2023.csv"}
+    assert _stats_rows(sample, 2023, "aaa") == {"t3.new.natural_person": "4"}
+    assert _stats_rows(sample, 2023, "zzz") == {"t3.new.natural_person": "5"}
+    lines = (sample / "stats/2023.csv").read_text("utf-8").splitlines()
+    assert lines[1].startswith("aaa,") and lines[-1].startswith("zzz,")

@@ -9,6 +9,7 @@ agencies stay byte-for-byte as they were, and every file is replaced atomically.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import io
@@ -137,40 +138,81 @@ def _meta_text(value: object) -> str | None:
     return format_value(value)
 
 
-# ---------------------------------------------------------------- files as lines
+# ---------------------------------------------------------------- files as runs of lines
 
 
-@dataclass
-class _Lines:
-    """A CSV file kept as raw lines so that untouched lines are written back unchanged."""
+class _CsvDoc:
+    """A CSV file kept as raw lines grouped in runs by their first field (the agency id).
 
-    bom: str
-    newline: str
-    lines: list[str]
-    trailing: bool  # the file ended with a newline
+    Untouched runs are written back exactly as read; an agency's run is replaced as a whole,
+    and a new agency's run goes to its sorted place when the file is sorted, else to the end.
+    A batch of agencies costs one read and one write of the file.
+    """
 
-    @classmethod
-    def read(cls, path: Path, header: list[str]) -> _Lines:
+    def __init__(self, path: Path, header: list[str]):
+        self.path = path
+        self.dirty = False
         if not path.exists():
-            return cls("", "\n", [",".join(header)], True)
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise DataWriteError(
-                f"{path}：文件不是 UTF-8 编码，无法写入；请先另存为 UTF-8") from None
-        bom = "\ufeff" if text.startswith("\ufeff") else ""
-        text = text[len(bom):]
-        newline = "\r\n" if "\r\n" in text else "\n"
-        trailing = text.endswith(("\n", "\r"))
-        lines = text.splitlines()
-        first = next(csv.reader([lines[0]])) if lines else []
-        if [c.strip() for c in first][: len(header)] != header:
-            raise DataWriteError(f"{path}：表头应为 {','.join(header)}，无法写入")
-        return cls(bom, newline, lines, trailing)
+            self.bom, self.newline, self.trailing = "", "\n", True
+            self.header, lines = ",".join(header), []
+        else:
+            raw = path.read_bytes()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise DataWriteError(
+                    f"{path}：文件不是 UTF-8 编码，无法写入；请先另存为 UTF-8") from None
+            self.bom = "\ufeff" if text.startswith("\ufeff") else ""
+            text = text[len(self.bom):]
+            self.newline = "\r\n" if "\r\n" in text else "\n"
+            self.trailing = text.endswith(("\n", "\r"))
+            lines = text.splitlines()
+            first = next(csv.reader([lines[0]])) if lines else []
+            if [c.strip() for c in first][: len(header)] != header:
+                raise DataWriteError(f"{path}：表头应为 {','.join(header)}，无法写入")
+            self.header, lines = lines[0], lines[1:]
+        self.runs: list[list] = []  # [agency_id, lines]
+        for line in lines:
+            key = _first_field(line) if line.strip() else None
+            if self.runs and (key is None or key == self.runs[-1][0]):
+                self.runs[-1][1].append(line)
+            else:
+                self.runs.append([key or "", [line]])
+        ids = [r[0] for r in self.runs]
+        self.sorted = ids == sorted(ids)
+        self.index: dict[str, list[int]] = {}
+        for i, key in enumerate(ids):
+            self.index.setdefault(key, []).append(i)
 
-    def text(self) -> bytes:
-        body = self.newline.join(self.lines) + (self.newline if self.trailing else "")
+    def lines_of(self, agency_id: str) -> list[str]:
+        return [line for i in self.index.get(agency_id, []) for line in self.runs[i][1]
+                if line.strip()]
+
+    def set_lines(self, agency_id: str, lines: list[str]) -> None:
+        self.dirty = True
+        where = self.index.get(agency_id)
+        if where:
+            tail = [line for line in self.runs[where[0]][1] if not line.strip()]
+            self.runs[where[0]][1] = lines + tail
+            for i in where[1:]:
+                self.runs[i][1] = [line for line in self.runs[i][1] if not line.strip()]
+            return
+        at = len(self.runs)
+        if self.sorted:
+            at = bisect.bisect_left([r[0] for r in self.runs], agency_id)
+            if at == len(self.runs) and self.runs and not self.runs[-1][1][-1].strip():
+                # keep trailing blank lines at the end of the file
+                blank = [line for line in self.runs[-1][1] if not line.strip()]
+                self.runs[-1][1] = [line for line in self.runs[-1][1] if line.strip()]
+                lines = lines + blank
+        self.runs.insert(at, [agency_id, lines])
+        self.index = {}
+        for i, run in enumerate(self.runs):
+            self.index.setdefault(run[0], []).append(i)
+
+    def data(self) -> bytes:
+        lines = [self.header] + [line for run in self.runs for line in run[1]]
+        body = self.newline.join(lines) + (self.newline if self.trailing else "")
         return (self.bom + body).encode("utf-8")
 
 
@@ -187,9 +229,10 @@ def _first_field(line: str) -> str:
 # ---------------------------------------------------------------- statistics
 
 
-def _stats_update(path: Path, shown: str, year: int, agency_id: str,
-                  cells: dict[str, object], replace: bool,
-                  result: WriteResult) -> bytes | None:
+def _stats_plan(doc: _CsvDoc, shown: str, year: int, agency_id: str,
+                cells: dict[str, object], replace: bool,
+                result: WriteResult) -> list[str] | None:
+    """The agency's new lines of the stats file (None: unchanged); changes go to ``result``."""
     fmt = format_for_year(year)
     order = {ref: i for i, ref in enumerate(fmt.cell_refs())}
     unknown = [ref for ref in cells if ref not in order]
@@ -197,21 +240,15 @@ def _stats_update(path: Path, shown: str, year: int, agency_id: str,
         raise DataWriteError(
             f"{year} 年度适用 {fmt.id} 格式，其中没有单元格 {'、'.join(unknown[:5])}"
             f"{' 等' if len(unknown) > 5 else ''}（单位 {agency_id}）")
-    doc = _Lines.read(path, STATS_COLUMNS)
-    mine = [i for i, line in enumerate(doc.lines[1:], start=1)
-            if line.strip() and _first_field(line) == agency_id]
     existing: dict[str, str] = {}
     extra: list[str] = []  # lines of this agency that are not a known cell: kept as they were
-    for i in mine:
-        fields = next(csv.reader([doc.lines[i]]))
-        if len(fields) < 5:
-            extra.append(doc.lines[i])
-            continue
-        ref = ".".join(f.strip() for f in fields[1:4])
+    for line in doc.lines_of(agency_id):
+        fields = next(csv.reader([line]))
+        ref = ".".join(f.strip() for f in fields[1:4]) if len(fields) >= 5 else ""
         if ref in order and ref not in existing:
             existing[ref] = fields[4]
         else:
-            extra.append(doc.lines[i])
+            extra.append(line)
     merged = dict(existing)
     changed = False
     for ref, value in cells.items():
@@ -229,45 +266,23 @@ def _stats_update(path: Path, shown: str, year: int, agency_id: str,
         changed = True
     if not changed:
         return None
-    block = [_csv_line([agency_id, *ref.split("."), value])
-             for ref, value in sorted(merged.items(), key=lambda kv: order[kv[0]])] + extra
-    if mine:
-        at = mine[0]
-        keep = [line for i, line in enumerate(doc.lines) if i not in set(mine)]
-        doc.lines = keep[:at] + block + keep[at:]
-    else:
-        doc.lines[_insert_at(doc.lines, agency_id):_insert_at(doc.lines, agency_id)] = block
-    return doc.text()
-
-
-def _insert_at(lines: list[str], agency_id: str) -> int:
-    """Where a new agency's block goes: its sorted place if the file is sorted, else the end."""
-    ids = [_first_field(line) for line in lines[1:] if line.strip()]
-    if ids != sorted(ids):
-        return len(lines)
-    for i, line in enumerate(lines[1:], start=1):
-        if line.strip() and _first_field(line) > agency_id:
-            return i
-    end = len(lines)
-    while end > 1 and not lines[end - 1].strip():
-        end -= 1
-    return end
+    return [_csv_line([agency_id, *ref.split("."), value])
+            for ref, value in sorted(merged.items(), key=lambda kv: order[kv[0]])] + extra
 
 
 # ---------------------------------------------------------------- registry
 
 
-def _registry_update(path: Path, shown: str, agency_id: str, agency: dict | None,
-                     replace: bool, result: WriteResult) -> bytes | None:
-    doc = _Lines.read(path, AGENCY_COLUMNS)
-    at = next((i for i, line in enumerate(doc.lines[1:], start=1)
-               if line.strip() and _first_field(line) == agency_id), None)
+def _registry_plan(doc: _CsvDoc, shown: str, agency_id: str, agency: dict | None,
+                   replace: bool, result: WriteResult) -> list[str] | None:
+    """The agency's new registry line (None: unchanged); changes go to ``result``."""
+    lines = doc.lines_of(agency_id)
     if agency is None:
-        if at is None:
+        if not lines:
             raise DataWriteError(
                 f"单位“{agency_id}”不在单位名录 {shown} 中；请先在名录中添加该单位")
         return None
-    if at is None:
+    if not lines:
         row = {k: str(agency.get(k) or "").strip() for k in AGENCY_COLUMNS}
         row["agency_id"] = agency_id
         if not row["name"]:
@@ -279,10 +294,8 @@ def _registry_update(path: Path, shown: str, agency_id: str, agency: dict | None
             if row[key]:
                 result.changes.append(Change(shown, agency_id, None, key, AGENCY_LABELS[key],
                                              None, row[key]))
-        doc.lines[_insert_at(doc.lines, agency_id):_insert_at(doc.lines, agency_id)] = [
-            _csv_line([row[k] for k in AGENCY_COLUMNS])]
-        return doc.text()
-    fields = next(csv.reader([doc.lines[at]]))
+        return [_csv_line([row[k] for k in AGENCY_COLUMNS])]
+    fields = next(csv.reader([lines[0]]))
     current = dict(zip(AGENCY_COLUMNS, [*fields, *[""] * len(AGENCY_COLUMNS)], strict=False))
     changed = False
     for key in AGENCY_COLUMNS[1:]:
@@ -300,8 +313,7 @@ def _registry_update(path: Path, shown: str, agency_id: str, agency: dict | None
         changed = True
     if not changed:
         return None
-    doc.lines[at] = _csv_line([current[k] for k in AGENCY_COLUMNS])
-    return doc.text()
+    return [_csv_line([current[k] for k in AGENCY_COLUMNS]), *lines[1:]]
 
 
 # ---------------------------------------------------------------- narrative
@@ -349,7 +361,9 @@ def _meta_value(key: str, value: object) -> object:
 
 
 def _norm_body(text: str) -> str:
-    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+    """A narrative body compared loosely: line-end spaces and runs of blank lines do not count."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
 def _text_update(path: Path, shown: str, year: int, agency_id: str, front_matter: dict,
@@ -391,6 +405,18 @@ def _text_update(path: Path, shown: str, year: int, agency_id: str, front_matter
 # ---------------------------------------------------------------- the one entry point
 
 
+@dataclass(frozen=True)
+class AgencyYear:
+    """One agency-year to write (the arguments of ``write_agency_year``)."""
+
+    year: int
+    agency: dict | None
+    cells: dict[str, object]
+    front_matter: dict
+    text_markdown: str | None
+    agency_id: str | None = None
+
+
 def write_agency_year(data_dir: Path, year: int, agency: dict | None, cells: dict[str, object],
                       front_matter: dict, text_markdown: str | None, *, replace: bool = False,
                       dry_run: bool = False, agency_id: str | None = None) -> WriteResult:
@@ -405,47 +431,82 @@ def write_agency_year(data_dir: Path, year: int, agency: dict | None, cells: dic
     one). Nothing is written if a different existing value would be overwritten and
     ``replace`` is False, nor when ``dry_run``; the result lists every change either way.
     """
+    entry = AgencyYear(int(year), agency, cells, front_matter, text_markdown, agency_id)
+    return write_agency_years(data_dir, [entry], replace=replace, dry_run=dry_run)[0]
+
+
+def write_agency_years(data_dir: Path, entries: list[AgencyYear], *, replace: bool = False,
+                       dry_run: bool = False) -> list[WriteResult]:
+    """Write many agency-years with one read and one write per file; one result per entry.
+
+    Each entry is all or nothing: an entry with a refused conflict writes nothing, the
+    others are written. A bad entry (unknown cell, invalid id) raises before anything is
+    written.
+    """
+    data_dir = Path(data_dir)
+    docs: dict[Path, _CsvDoc] = {}
+
+    def doc(path: Path, header: list[str]) -> _CsvDoc:
+        if path not in docs:
+            docs[path] = _CsvDoc(path, header)
+        return docs[path]
+
+    registry = data_dir / "agencies.csv"
+    results: list[WriteResult] = []
+    texts: list[tuple[WriteResult, Path, bytes]] = []
+    doc_users: dict[Path, list[WriteResult]] = {}
+    for entry in entries:
+        agency, agency_id = _resolve_agency(entry)
+        year = int(entry.year)
+        try:
+            format_for_year(year)
+        except ValueError as exc:
+            raise DataWriteError(str(exc)) from None
+        result = WriteResult(dry_run=dry_run)
+        results.append(result)
+        stats = data_dir / "stats" / f"{year}.csv"
+        text = data_dir / "text" / str(year) / f"{agency_id}.md"
+        reg_doc = doc(registry, AGENCY_COLUMNS)
+        reg_lines = _registry_plan(reg_doc, "agencies.csv", agency_id, agency, replace, result)
+        stats_doc = doc(stats, STATS_COLUMNS) if entry.cells else None
+        stats_lines = (_stats_plan(stats_doc, f"stats/{year}.csv", year, agency_id,
+                                   entry.cells, replace, result) if stats_doc else None)
+        text_data = None
+        if entry.front_matter or entry.text_markdown is not None:
+            text_data = _text_update(text, f"text/{year}/{agency_id}.md", year, agency_id,
+                                     entry.front_matter, entry.text_markdown, replace, result)
+        if dry_run or (result.conflicts and not replace):
+            continue
+        if reg_lines is not None:
+            reg_doc.set_lines(agency_id, reg_lines)
+            doc_users.setdefault(registry, []).append(result)
+        if stats_lines is not None:
+            stats_doc.set_lines(agency_id, stats_lines)
+            doc_users.setdefault(stats, []).append(result)
+        if text_data is not None:
+            texts.append((result, text, text_data))
+    for path, d in docs.items():
+        if d.dirty:
+            atomic_write(path, d.data())
+            for result in doc_users.get(path, []):
+                result.written.append(path)
+    for result, path, data in texts:
+        atomic_write(path, data)
+        result.written.append(path)
+    return results
+
+
+def _resolve_agency(entry: AgencyYear) -> tuple[dict | None, str]:
+    agency, agency_id = entry.agency, entry.agency_id
     if agency is not None and not any(str(agency.get(k) or "").strip()
                                       for k in AGENCY_COLUMNS[1:]):
         agency_id, agency = str(agency.get("agency_id") or agency_id or ""), None
     if agency is not None:
         agency_id = str(agency.get("agency_id") or agency_id or "")
+    agency_id = (agency_id or "").strip()
     if not agency_id:
         raise DataWriteError("没有给出单位标识 agency_id")
-    return _write(Path(data_dir), int(year), agency_id.strip(), agency, cells, front_matter,
-                  text_markdown, replace=replace, dry_run=dry_run)
-
-
-def _write(data_dir: Path, year: int, agency_id: str, agency: dict | None,
-           cells: dict[str, object], front_matter: dict, text_markdown: str | None, *,
-           replace: bool, dry_run: bool) -> WriteResult:
     if not SLUG.fullmatch(agency_id):
         raise DataWriteError(f"单位标识“{agency_id}”无效：只能使用小写字母、数字和连字符，"
                              "且以字母或数字开头")
-    try:
-        format_for_year(year)
-    except ValueError as exc:
-        raise DataWriteError(str(exc)) from None
-    result = WriteResult(dry_run=dry_run)
-    targets = {
-        "registry": data_dir / "agencies.csv",
-        "stats": data_dir / "stats" / f"{year}.csv",
-        "text": data_dir / "text" / str(year) / f"{agency_id}.md",
-    }
-    shown = {k: p.relative_to(data_dir).as_posix() for k, p in targets.items()}
-    planned: dict[str, bytes | None] = {
-        "registry": _registry_update(targets["registry"], shown["registry"], agency_id, agency,
-                                     replace, result),
-        "stats": _stats_update(targets["stats"], shown["stats"], year, agency_id, cells,
-                               replace, result) if cells else None,
-    }
-    if front_matter or text_markdown is not None:
-        planned["text"] = _text_update(targets["text"], shown["text"], year, agency_id,
-                                       front_matter, text_markdown, replace, result)
-    if dry_run or (result.conflicts and not replace):
-        return result
-    for key, data in planned.items():
-        if data is not None:
-            atomic_write(targets[key], data)
-            result.written.append(targets[key])
-    return result
+    return agency, agency_id
