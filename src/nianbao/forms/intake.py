@@ -134,9 +134,12 @@ class _Grid:
     def at(self, r: int, c: int) -> str:
         return self.text.get(self.owner.get((r, c), (r, c)), "")
 
-    def find(self, label: str, start_row: int = 1) -> tuple[int, int] | None:
+    def find_all(self, label: str, start_row: int = 1) -> list[tuple[int, int]]:
         want = norm_label(label)
-        hits = sorted(k for k, v in self.text.items() if v == want and k[0] >= start_row)
+        return sorted(k for k, v in self.text.items() if v == want and k[0] >= start_row)
+
+    def find(self, label: str, start_row: int = 1) -> tuple[int, int] | None:
+        hits = self.find_all(label, start_row)
         return hits[0] if hits else None
 
     def value_right_of(self, label: str) -> tuple[int, int] | None:
@@ -153,10 +156,14 @@ class _Grid:
 
 def _block_cells(grid: _Grid, block: TableBlock, start_row: int) -> tuple[dict, int] | None:
     """Positions of a table's cells found by its title, row labels and column headers."""
-    top = grid.find(block.title, start_row)
-    if top is None:
-        return None
-    r0 = top[0]
+    for top in grid.find_all(block.title, start_row):  # a section heading may read the same
+        found = _block_at(grid, block, top[0])
+        if found is not None:
+            return found
+    return None
+
+
+def _block_at(grid: _Grid, block: TableBlock, r0: int) -> tuple[dict, int] | None:
     max_col = grid.ws.max_column
     header_rows = range(r0 + 1, r0 + 1 + block.depth)
     col_of: dict[tuple[str, ...], int] = {}
