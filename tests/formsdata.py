@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from nianbao.forms.intake import _named_cells
+from nianbao.forms.intake import named_cells
 from nianbao.forms.template import write_template
 from nianbao.paths import DATA_DIR
 
@@ -31,7 +31,7 @@ def fill(src: Path, dst: Path, values: dict[str, dict[str, object]]) -> Path:
     wb = load_workbook(src)
     for sheet, cells in values.items():
         ws = wb[sheet]
-        names = _named_cells(wb, ws)
+        names = named_cells(wb, ws)
         for key, value in cells.items():
             r, c = names[key if key.startswith("nb_") else f"nb_{key}"]
             ws.cell(r, c).value = value
@@ -41,7 +41,7 @@ def fill(src: Path, dst: Path, values: dict[str, dict[str, object]]) -> Path:
 
 def address(path: Path, sheet: str, ref: str) -> str:
     wb = load_workbook(path)
-    r, c = _named_cells(wb, wb[sheet])[f"nb_{ref}"]
+    r, c = named_cells(wb, wb[sheet])[f"nb_{ref}"]
     return wb[sheet].cell(r, c).coordinate
 
 

@@ -13,7 +13,7 @@ from nianbao.cli import main
 from nianbao.data.dataset import load
 from nianbao.formats.spec import format_for_year
 from nianbao.forms.importer import import_forms, render
-from nianbao.forms.intake import _named_cells, parse_number
+from nianbao.forms.intake import named_cells, parse_number
 from nianbao.forms.layout import cell_name
 from nianbao.paths import DATA_DIR
 
@@ -47,7 +47,7 @@ def test_template_structure(form_2022: Path):
     assert wb.sheetnames == ["填报说明", "浮山街道", "大幕乡", "高桥镇"]
     ws = wb["浮山街道"]
     assert ws.protection.sheet and not ws.protection.password
-    names = _named_cells(wb, ws)
+    names = named_cells(wb, ws)
     fmt = format_for_year(2022)
     for ref in fmt.cell_refs():
         r, c = names[f"nb_{ref}"]
@@ -83,7 +83,7 @@ def test_prefill_carries_last_years_carry_over(tmp_path: Path):
     form = template(tmp_path / "2024.xlsx", 2024, agencies=["fushan"])
     wb = load_workbook(form)
     ws = wb["浮山街道"]
-    names = _named_cells(wb, ws)
+    names = named_cells(wb, ws)
     prev = _stats(DATA_DIR, 2023, "fushan")
     for col in ("natural_person", "total"):
         r, c = names[f"nb_t3.carry_in.{col}"]
@@ -170,7 +170,7 @@ def test_lost_defined_names_found_by_labels(tmp_path: Path, form_2022: Path):
 def test_lost_names_error_still_gives_the_cell_address(tmp_path: Path, form_2022: Path):
     wb = load_workbook(form_2022)
     ws = wb["浮山街道"]
-    names = _named_cells(wb, ws)
+    names = named_cells(wb, ws)
     r, c = names["nb_t3.carry_out.total"]
     ws.cell(r, c).value = "x"
     for name in list(ws.defined_names):

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,8 +86,8 @@ def open_form(path: Path):
         raise FormError(f"{path.name} 实际是旧版 Excel（.xls）或 WPS 格式的文件；{save_as}")
     if not zipfile.is_zipfile(path):
         raise FormError(f"{path.name} 不是 .xlsx 工作簿；{save_as}")
-    try:
-        return load_workbook(path, data_only=True)
+    try:  # read-only: several times faster; merged cells are loaded only when labels are needed
+        return load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
         raise FormError(f"{path.name} 无法作为 .xlsx 工作簿读取（{type(exc).__name__}）；"
                         f"{save_as}") from None
@@ -95,7 +96,7 @@ def open_form(path: Path):
 # ---------------------------------------------------------------- finding cells
 
 
-def _named_cells(wb, ws: Worksheet) -> dict[str, tuple[int, int]]:
+def named_cells(wb, ws: Worksheet) -> dict[str, tuple[int, int]]:
     """Defined names of this sheet (sheet-scoped, or workbook names pointing into it)."""
     out: dict[str, tuple[int, int]] = {}
     candidates = list(ws.defined_names.values())
@@ -113,6 +114,23 @@ def _named_cells(wb, ws: Worksheet) -> dict[str, tuple[int, int]]:
             if ref is not None:
                 out[f"nb_{ref}"] = (min_row, min_col)
     return out
+
+
+class _Values:
+    """Every value of a sheet, read in one pass (cell-by-cell access is slow in read-only mode)."""
+
+    def __init__(self, ws):
+        self.rows = list(ws.iter_rows(values_only=True))
+        self.first_row = getattr(ws, "min_row", 1) or 1
+        self.first_col = getattr(ws, "min_column", 1) or 1
+
+    def get(self, pos: tuple[int, int] | None):
+        if pos is None:
+            return None
+        r, c = pos[0] - self.first_row, pos[1] - self.first_col
+        if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
+            return self.rows[r][c]
+        return None
 
 
 class _Grid:
@@ -297,20 +315,27 @@ def parse_date(value: object) -> tuple[dt.date | None, str | None]:
 # ---------------------------------------------------------------- one sheet
 
 
-def read_sheet(wb, ws: Worksheet, workbook: str) -> SheetForm | None:
-    """One agency sheet as a ``SheetForm``; None for a sheet that is not an agency form."""
+def read_sheet(wb, ws: Worksheet, workbook: str,
+               full_sheet: Callable[[], Worksheet] | None = None) -> SheetForm | None:
+    """One agency sheet as a ``SheetForm``; None for a sheet that is not an agency form.
+
+    ``full_sheet`` gives the same sheet with its merged cells (not loaded in read-only mode),
+    needed only when the defined names are missing.
+    """
     form = SheetForm(workbook, ws.title)
-    names = _named_cells(wb, ws)
+    names = named_cells(wb, ws)
+    vals = _Values(ws)
+    value_at = vals.get
     grid = None
 
-    def value_at(pos):
-        return ws.cell(*pos).value if pos else None
+    def labelled() -> _Grid:
+        return _Grid(full_sheet() if full_sheet else ws)
 
     if "nb_agency_id" in names:
         info = {k: value_at(names.get(f"nb_{k}")) for k, _ in AGENCY_FIELDS}
         year_value = value_at(names.get("nb_year"))
     else:
-        grid = _Grid(ws)
+        grid = labelled()
         info = {k: value_at(grid.value_right_of(label)) for k, label in AGENCY_FIELDS}
         year_value = value_at(grid.value_right_of(YEAR_LABEL))
     agency_id = str(info.get("agency_id") or "").strip()
@@ -329,7 +354,7 @@ def read_sheet(wb, ws: Worksheet, workbook: str) -> SheetForm | None:
     form.year = year = int(number)
     wanted = [f"nb_{ref}" for ref in fmt.cell_refs()]
     if not all(n in names for n in wanted):
-        grid = grid or _Grid(ws)
+        grid = grid or labelled()
         by_labels = _find_by_labels(grid, year)
         form.by_labels = True
         names = {**by_labels, **names}
@@ -337,12 +362,12 @@ def read_sheet(wb, ws: Worksheet, workbook: str) -> SheetForm | None:
         for row in table.data_rows:
             for column in table.columns:
                 ref = f"{table.id}.{row.id}.{column.id}"
-                _read_cell(form, ws, names, fmt, ref, column)
+                _read_cell(form, vals, names, fmt, ref, column)
     for key in FEE_KEYS if has_fees(year) else ():
         pos = names.get(f"nb_{key}")
         if pos is None:
             continue
-        number, problem = parse_number(ws.cell(*pos).value)
+        number, problem = parse_number(vals.get(pos))
         label = f"六、收费·{FEE_LABELS[key]}"
         if problem is None and number is not None and number < 0:
             problem = f"不能为负数，实际为 {number:g}"
@@ -354,12 +379,12 @@ def read_sheet(wb, ws: Worksheet, workbook: str) -> SheetForm | None:
             form.front_matter[key] = int(number) if float(number).is_integer() else number
     pos = names.get("nb_published")
     if pos is not None:
-        published, problem = parse_date(ws.cell(*pos).value)
+        published, problem = parse_date(vals.get(pos))
         if problem:
             form.errors.append(_error(form, pos, PUBLISHED_LABEL, problem))
         elif published is not None:
             form.front_matter["published"] = published
-    form.text_markdown = _markdown(ws, names, year)
+    form.text_markdown = _markdown(vals, names, year)
     return form
 
 
@@ -368,13 +393,13 @@ def _error(form: SheetForm, pos: tuple[int, int], label: str, problem: str) -> s
     return f"{form.where}单元格 {address}（{label}）：{problem}"
 
 
-def _read_cell(form: SheetForm, ws: Worksheet, names: dict, fmt, ref: str, column) -> None:
+def _read_cell(form: SheetForm, vals: _Values, names: dict, fmt, ref: str, column) -> None:
     pos = names.get(f"nb_{ref}")
     label = fmt.cell_label(ref)
     if pos is None:
         form.errors.append(f"{form.where}：找不到单元格“{label}”（定义名称和表格标签都不匹配）")
         return
-    number, problem = parse_number(ws.cell(*pos).value)
+    number, problem = parse_number(vals.get(pos))
     if problem is None and number is not None:
         if column.type == "integer":
             signed = str((column.model_extra or {}).get("note", "")).startswith("signed")
@@ -398,12 +423,12 @@ def _plain(value: float) -> str:
     return str(int(value)) if value.is_integer() else f"{value:f}".rstrip("0").rstrip(".")
 
 
-def _markdown(ws: Worksheet, names: dict, year: int) -> str | None:
+def _markdown(vals: _Values, names: dict, year: int) -> str | None:
     titles = text_titles(year)
     parts = {}
     for sid in TEXT_SECTIONS:
         pos = names.get(f"nb_text_{sid}")
-        value = ws.cell(*pos).value if pos else None
+        value = vals.get(pos)
         text = "" if value is None else str(value)
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("_x000D_", "")
         parts[sid] = "\n".join(line.rstrip() for line in text.strip().splitlines())
@@ -416,14 +441,27 @@ def read_workbook(path: Path) -> tuple[list[SheetForm], list[str]]:
     """Every agency sheet of a workbook, and notes on sheets that are not forms."""
     wb = open_form(path)
     forms, notes = [], []
-    for ws in wb.worksheets:
-        if ws.title == INSTRUCTIONS_SHEET:
-            continue
-        form = read_sheet(wb, ws, Path(path).name)
-        if form is None:
-            notes.append(f"{Path(path).name}：工作表“{ws.title}”不是填报表（没有单位标识），已跳过")
-        else:
-            forms.append(form)
+    full = []
+
+    def full_sheet(title: str) -> Callable[[], Worksheet]:
+        def get() -> Worksheet:
+            if not full:
+                full.append(load_workbook(path, data_only=True))
+            return full[0][title]
+        return get
+
+    try:
+        for ws in wb.worksheets:
+            if ws.title == INSTRUCTIONS_SHEET:
+                continue
+            form = read_sheet(wb, ws, Path(path).name, full_sheet(ws.title))
+            if form is None:
+                notes.append(f"{Path(path).name}：工作表“{ws.title}”不是填报表（没有单位标识），"
+                             "已跳过")
+            else:
+                forms.append(form)
+    finally:
+        wb.close()  # a read-only workbook keeps its file open until closed
     return forms, notes
 
 

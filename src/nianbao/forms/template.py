@@ -22,6 +22,7 @@ from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.cell_range import MultiCellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
@@ -108,7 +109,7 @@ class Prefill:
 
 
 class _SheetWriter:
-    def __init__(self, ws: Worksheet, year: int, validations: dict[str, DataValidation]):
+    def __init__(self, ws: Worksheet, year: int, validations: dict[str, list[str]]):
         self.ws = ws
         self.year = year
         self.row = 1
@@ -135,16 +136,21 @@ class _SheetWriter:
                     if (r, c) != (row, col):
                         self.ws.cell(r, c)._style = copy(styled)
             end = f"{get_column_letter(col + colspan - 1)}{row + rowspan - 1}"
-            self.ws.merged_cells.add(
-                MergedCellRange(self.ws, f"{get_column_letter(col)}{row}:{end}"))
+            self._merge(f"{get_column_letter(col)}{row}:{end}")
         return cell
+
+    def _merge(self, ref: str) -> None:
+        # straight into the set: MultiCellRange.add scans every range (quadratic per sheet)
+        self.ws.merged_cells.ranges.add(MergedCellRange(self.ws, ref))
+
+    def validate(self, kind: str, row: int, col: int) -> None:
+        self.dv[kind].append(f"{get_column_letter(col)}{row}")
 
     def heading(self, text: str, size: int = 12) -> None:
         cell = self.ws.cell(self.row, 1, text)
         cell.font = Font(bold=True, size=size)
         cell.alignment = Alignment(vertical="center")
-        self.ws.merged_cells.add(MergedCellRange(self.ws, f"A{self.row}:"
-                                                          f"{get_column_letter(WIDE)}{self.row}"))
+        self._merge(f"A{self.row}:{get_column_letter(WIDE)}{self.row}")
         self.ws.row_dimensions[self.row].height = 22 if size > 12 else 18
         self.row += 1
 
@@ -178,7 +184,7 @@ class _SheetWriter:
                 self.name(cell_name(ref), r, c)
                 signed = str((column.model_extra or {}).get("note", "")).startswith("signed")
                 kind = "money" if money else ("signed" if signed else "count")
-                self.dv[kind].add(self.ws.cell(r, c))
+                self.validate(kind, r, c)
                 where[ref] = (r, c)
         self.row = top + block.height
         return where
@@ -200,6 +206,7 @@ class _SheetWriter:
             formula = (f'=IF(AND({balance},SUM({at("res_total")})=SUM({parts})),'
                        f'"{CHECK_OK}","{CHECK_BAD}")')
             self.put(r, c, formula, _Styles.CHECK)
+            self.name(f"nb_check_col__t3__{column.id}", r, c)
             letter = get_column_letter(c)
             first, last = min(p[0] for p in where.values()), max(p[0] for p in where.values())
             self.ws.conditional_formatting.add(
@@ -216,6 +223,7 @@ class _SheetWriter:
             self.put(rr, check_col,
                      f'=IF(SUM({get_column_letter(cc)}{rr})=SUM({first}{rr}:{last}{rr}),'
                      f'"","{ROW_BAD}")', _Styles.CHECK)
+            self.name(f"nb_check_row__t3__{row.id}", rr, check_col)
         self._bad_rule(f"{get_column_letter(check_col)}{head}:{get_column_letter(check_col)}"
                        f"{self.row - 1}", ROW_BAD)
         self._bad_rule(f"{get_column_letter(FIRST_VALUE_COL)}{r}:"
@@ -238,6 +246,7 @@ class _SheetWriter:
             cells = ",".join(f"{get_column_letter(pc)}{pr}" for pr, pc in parts)
             self.put(r, c, f'=IF(SUM({get_column_letter(tc)}{tr})=SUM({cells}),'
                            f'"{CHECK_OK}","{CHECK_BAD}")', _Styles.CHECK)
+            self.name(f"nb_check_col__t4__{col}", r, c)
         self._bad_rule(f"{get_column_letter(FIRST_VALUE_COL)}{r}:"
                        f"{get_column_letter(FIRST_VALUE_COL + len(ids) - 1)}{r}", CHECK_BAD)
         self.row = r + 2
@@ -257,14 +266,14 @@ class _SheetWriter:
                 self.put(self.row, FIRST_VALUE_COL, value,
                          _Styles.MONEY if money else _Styles.INPUT, colspan=2)
                 self.name(f"nb_{key}", self.row, FIRST_VALUE_COL)
-                self.dv["money" if money else "count"].add(self.ws.cell(self.row, FIRST_VALUE_COL))
+                self.validate("money" if money else "count", self.row, FIRST_VALUE_COL)
                 self.row += 1
             self.row += 1
         self.heading("报告发布")
         self.put(self.row, 1, PUBLISHED_LABEL, _Styles.LABEL, colspan=LABEL_COLS)
         self.put(self.row, FIRST_VALUE_COL, prefill.published, _Styles.DATE, colspan=2)
         self.name("nb_published", self.row, FIRST_VALUE_COL)
-        self.dv["date"].add(self.ws.cell(self.row, FIRST_VALUE_COL))
+        self.validate("date", self.row, FIRST_VALUE_COL)
         self.row += 2
 
     def texts(self, prefill: Prefill) -> None:
@@ -281,7 +290,7 @@ class _SheetWriter:
             self.row += 2
 
 
-def _validations(ws: Worksheet) -> dict[str, DataValidation]:
+def _validations(ws: Worksheet, cells: dict[str, list[str]]) -> None:
     common = {"allow_blank": True, "showErrorMessage": True, "errorStyle": "stop"}
     dvs = {
         "count": DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
@@ -297,14 +306,16 @@ def _validations(ws: Worksheet) -> dict[str, DataValidation]:
                                formula2="73051", error="请填写日期，如 2024-01-20",
                                errorTitle="日期无效", **common),
     }
-    for dv in dvs.values():
-        ws.add_data_validation(dv)
-    return dvs
+    for kind, dv in dvs.items():
+        if cells.get(kind):
+            dv.sqref = MultiCellRange(" ".join(cells[kind]))
+            ws.add_data_validation(dv)
 
 
 def _sheet(wb: Workbook, title: str, year: int, agency: dict, prefill: Prefill) -> Worksheet:
     ws = wb.create_sheet(title)
-    w = _SheetWriter(ws, year, _validations(ws))
+    validated: dict[str, list[str]] = {"count": [], "signed": [], "money": [], "date": []}
+    w = _SheetWriter(ws, year, validated)
     fmt = format_for_year(year)
     w.heading(f"{agency.get('name') or agency['agency_id']}{year}年政府信息公开工作年度报告填报表",
               14)
@@ -325,6 +336,7 @@ def _sheet(wb: Workbook, title: str, year: int, agency: dict, prefill: Prefill) 
             w.row += 1
     w.fees_and_date(prefill)
     w.texts(prefill)
+    _validations(ws, validated)
     for c in range(1, WIDE + 1):
         width = {1: 8, 2: 16, 3: 30}.get(c, 11)
         ws.column_dimensions[get_column_letter(c)].width = width
