@@ -227,3 +227,13 @@ def test_template_command_rejects_unknown_agency(tmp_path: Path, capsys):
                                              ("0.50万元", 0.5)])
 def test_parse_number(text, value):
     assert parse_number(text) == (value, None)
+
+
+def test_registry_changed_since_the_form_was_sent_is_not_a_conflict(tmp_path: Path,
+                                                                   form_2022: Path):
+    data = sample_copy(tmp_path / "data")
+    registry = (data / "agencies.csv").read_text("utf-8").replace(",浮山街道,", ",浮山街道办,")
+    (data / "agencies.csv").write_text(registry, "utf-8")
+    report = import_forms([form_2022], data)
+    assert report.ok and all(not r.changes for _, r in report.results)
+    assert (data / "agencies.csv").read_text("utf-8") == registry

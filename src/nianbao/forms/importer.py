@@ -7,6 +7,7 @@ per file; a sheet whose figures differ from data/ is refused unless ``replace``.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,8 +66,10 @@ def import_forms(paths: Sequence[Path], data_dir: Path, *, replace: bool = False
                 continue
             seen[key] = form.where
             good.append(form)
-    entries = [AgencyYear(f.year, f.agency, f.cells, f.front_matter, f.text_markdown)
-               for f in good]
+    known = _registry_ids(Path(data_dir))
+    # The registry belongs to the district: a form's copy of it only adds agencies not yet there.
+    entries = [AgencyYear(f.year, None if f.agency_id in known else f.agency, f.cells,
+                          f.front_matter, f.text_markdown, f.agency_id) for f in good]
     results = write_agency_years(Path(data_dir), entries, replace=replace, dry_run=dry_run)
     report.results = list(zip(good, results, strict=True))
     written = [f for f, r in report.results if r.written]
@@ -74,6 +77,14 @@ def import_forms(paths: Sequence[Path], data_dir: Path, *, replace: bool = False
         report.findings, report.names = _check(Path(data_dir), written)
         report.checked = True
     return report
+
+
+def _registry_ids(data_dir: Path) -> set[str]:
+    path = data_dir / "agencies.csv"
+    if not path.exists():
+        return set()
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return {row[0].strip() for row in csv.reader(fh) if row}
 
 
 def _check(data_dir: Path, forms: list[SheetForm]) -> tuple[list[Finding], dict[str, str]]:
