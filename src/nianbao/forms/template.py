@@ -67,9 +67,9 @@ BAD_FONT = Font(color="9C0006", bold=True)
 class _Styles:
     """Named styles, registered once: much faster than styling a cell attribute by attribute."""
 
-    HEAD, LABEL, INPUT, MONEY, DATE, TEXT, INFO, CHECK = (
-        "表单-表头", "表单-行名", "表单-填报", "表单-金额", "表单-日期", "表单-文字", "表单-信息",
-        "表单-核对")
+    HEAD, LABEL, INPUT, MONEY, YUAN, DATE, TEXT, INFO, CHECK = (
+        "表单-表头", "表单-行名", "表单-填报", "表单-金额", "表单-金额（元）", "表单-日期",
+        "表单-文字", "表单-信息", "表单-核对")
 
     def __init__(self, wb: Workbook) -> None:
         unlocked = Protection(locked=False)
@@ -84,6 +84,8 @@ class _Styles:
                          "alignment": Alignment(horizontal="right")},
             self.MONEY: {"protection": unlocked, "fill": fill, "number_format": "0.00",
                          "alignment": Alignment(horizontal="right")},
+            self.YUAN: {"protection": unlocked, "fill": fill, "number_format": '0.00"元"',
+                        "alignment": Alignment(horizontal="right")},
             self.DATE: {"protection": unlocked, "fill": fill, "number_format": "yyyy-mm-dd",
                         "alignment": Alignment(horizontal="left")},
             self.TEXT: {"protection": unlocked, "fill": fill,
@@ -180,7 +182,10 @@ class _SheetWriter:
                 c = FIRST_VALUE_COL + j
                 column = block.table.columns[j]
                 money = column.type == "decimal"
-                self.put(r, c, prefill.cells.get(ref), _Styles.MONEY if money else _Styles.INPUT)
+                # an amount whose unit the header does not print (F2019 采购总金额) is in 元
+                style = (_Styles.INPUT if not money else
+                         _Styles.YUAN if column.unit is None else _Styles.MONEY)
+                self.put(r, c, prefill.cells.get(ref), style)
                 self.name(cell_name(ref), r, c)
                 signed = str((column.model_extra or {}).get("note", "")).startswith("signed")
                 kind = "money" if money else ("signed" if signed else "count")
@@ -419,6 +424,9 @@ def prefills_from_data(ds: Dataset, year: int, ids: Sequence[str]) -> dict[str, 
     out = {}
     cells = ds.cells[ds.cells["valid"].astype(bool) & (ds.cells["year"].isin([year, year - 1]))]
     by_key = {key: grp for key, grp in cells.groupby(["agency_id", "year"], observed=True)}
+    fmt = format_for_year(year)
+    in_yuan = {f"{t.id}.{r.id}.{c.id}" for t in fmt.tables for r in t.data_rows
+               for c in t.columns if c.type == "decimal" and c.unit is None}
     for a in ids:
         values: dict[str, object] = {}
         grp = by_key.get((a, year))
@@ -427,7 +435,7 @@ def prefills_from_data(ds: Dataset, year: int, ids: Sequence[str]) -> dict[str, 
                                               grp["blank"], grp["unit"], strict=True):
                 if blank or np.isnan(num):
                     continue
-                number = float(num) * (10_000 if unit == "万元" and ref.startswith("t2_9") else 1)
+                number = float(num) * (10_000 if unit == "万元" and ref in in_yuan else 1)
                 values[ref] = int(number) if number.is_integer() else number
         else:
             prev = by_key.get((a, year - 1))
