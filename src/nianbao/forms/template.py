@@ -22,9 +22,8 @@ from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.cell_range import MultiCellRange
+from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from nianbao import __version__
@@ -67,9 +66,9 @@ BAD_FONT = Font(color="9C0006", bold=True)
 class _Styles:
     """Named styles, registered once: much faster than styling a cell attribute by attribute."""
 
-    HEAD, LABEL, INPUT, MONEY, YUAN, DATE, TEXT, INFO, CHECK = (
+    HEAD, LABEL, INPUT, MONEY, YUAN, DATE, TEXT, INFO, CHECK, TITLE, HEADING = (
         "表单-表头", "表单-行名", "表单-填报", "表单-金额", "表单-金额（元）", "表单-日期",
-        "表单-文字", "表单-信息", "表单-核对")
+        "表单-文字", "表单-信息", "表单-核对", "表单-标题", "表单-小标题")
 
     def __init__(self, wb: Workbook) -> None:
         unlocked = Protection(locked=False)
@@ -95,6 +94,11 @@ class _Styles:
             self.CHECK: {"alignment": center, "font": Font(bold=True, color="375623")},
         }.items():
             wb.add_named_style(NamedStyle(name, border=_BORDER, **kw))
+        middle = Alignment(vertical="center")
+        wb.add_named_style(NamedStyle(self.TITLE, font=Font(bold=True, size=14),
+                                      alignment=middle))
+        wb.add_named_style(NamedStyle(self.HEADING, font=Font(bold=True, size=12),
+                                      alignment=middle))
 
 
 @dataclass(frozen=True)
@@ -143,17 +147,16 @@ class _SheetWriter:
 
     def _merge(self, ref: str) -> None:
         # straight into the set: MultiCellRange.add scans every range (quadratic per sheet)
-        self.ws.merged_cells.ranges.add(MergedCellRange(self.ws, ref))
+        # and as a plain range: MergedCellRange recomputes borders the cells already have
+        self.ws.merged_cells.ranges.add(CellRange(ref))
 
     def validate(self, kind: str, row: int, col: int) -> None:
         self.dv[kind].append(f"{get_column_letter(col)}{row}")
 
-    def heading(self, text: str, size: int = 12) -> None:
-        cell = self.ws.cell(self.row, 1, text)
-        cell.font = Font(bold=True, size=size)
-        cell.alignment = Alignment(vertical="center")
+    def heading(self, text: str, title: bool = False) -> None:
+        self.put(self.row, 1, text, _Styles.TITLE if title else _Styles.HEADING)
         self._merge(f"A{self.row}:{get_column_letter(WIDE)}{self.row}")
-        self.ws.row_dimensions[self.row].height = 22 if size > 12 else 18
+        self.ws.row_dimensions[self.row].height = 22 if title else 18
         self.row += 1
 
     def info(self, agency: dict) -> None:
@@ -323,7 +326,7 @@ def _sheet(wb: Workbook, title: str, year: int, agency: dict, prefill: Prefill) 
     w = _SheetWriter(ws, year, validated)
     fmt = format_for_year(year)
     w.heading(f"{agency.get('name') or agency['agency_id']}{year}年政府信息公开工作年度报告填报表",
-              14)
+              title=True)
     w.heading("黄色底纹的单元格为填报项，其余内容已保护。没有数据的单元格请填 0。")
     w.info(agency)
     current = None
