@@ -34,6 +34,7 @@ from nianbao.forms.layout import (
     TEXT_SECTIONS,
     YEAR_LABEL,
     TableBlock,
+    allows_negative,
     blocks,
     has_fees,
     norm_label,
@@ -402,8 +403,7 @@ def _read_cell(form: SheetForm, vals: _Values, names: dict, fmt, ref: str, colum
     number, problem = parse_number(vals.get(pos))
     if problem is None and number is not None:
         if column.type == "integer":
-            signed = str((column.model_extra or {}).get("note", "")).startswith("signed")
-            number, problem = _count(number, signed)
+            number, problem = _count(number, allows_negative(column))
         elif number < 0:
             problem = f"不能为负数，实际为 {number:g}"
     if problem:

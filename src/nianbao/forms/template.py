@@ -48,6 +48,7 @@ from nianbao.forms.layout import (
     TOTAL_CHECK_LABEL,
     YEAR_LABEL,
     TableBlock,
+    allows_negative,
     blocks,
     cell_name,
     has_fees,
@@ -190,8 +191,7 @@ class _SheetWriter:
                          _Styles.YUAN if column.unit is None else _Styles.MONEY)
                 self.put(r, c, prefill.cells.get(ref), style)
                 self.name(cell_name(ref), r, c)
-                signed = str((column.model_extra or {}).get("note", "")).startswith("signed")
-                kind = "money" if money else ("signed" if signed else "count")
+                kind = "money" if money else ("signed" if allows_negative(column) else "count")
                 self.validate(kind, r, c)
                 where[ref] = (r, c)
         self.row = top + block.height
