@@ -97,22 +97,29 @@ def open_form(path: Path):
 # ---------------------------------------------------------------- finding cells
 
 
+_ONE_CELL = re.compile(r"(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d+)")
+
+
 def named_cells(wb, ws: Worksheet) -> dict[str, tuple[int, int]]:
     """Defined names of this sheet (sheet-scoped, or workbook names pointing into it)."""
     out: dict[str, tuple[int, int]] = {}
-    candidates = list(ws.defined_names.values())
-    candidates += [d for d in wb.defined_names.values()]
+    candidates = [*ws.defined_names.values(), *wb.defined_names.values()]
     for dn in candidates:
-        try:
-            destinations = list(dn.destinations)
-        except Exception:  # a name that is a formula, not a range
+        ref = ref_of_name(dn.name.lower())
+        if ref is None:
             continue
-        for title, coord in destinations:
-            if title != ws.title:
+        simple = _ONE_CELL.fullmatch((dn.attr_text or "").strip())
+        if simple:  # the usual one-cell name, without openpyxl's formula tokenizer (slow)
+            quoted, bare, col, row = simple.groups()
+            targets = [((quoted or "").replace("''", "'") or bare, f"{col}{row}")]
+        else:
+            try:
+                targets = list(dn.destinations)
+            except Exception:  # a name that is a formula, not a range
                 continue
-            min_col, min_row, _, _ = range_boundaries(coord.replace("$", ""))
-            ref = ref_of_name(dn.name.lower())
-            if ref is not None:
+        for title, coord in targets:
+            if title == ws.title:
+                min_col, min_row, _, _ = range_boundaries(coord.replace("$", ""))
                 out[f"nb_{ref}"] = (min_row, min_col)
     return out
 
