@@ -72,6 +72,10 @@ def test_template_structure(form_2022: Path):
                 if isinstance(c.value, str) and c.value.startswith("=IF(")]
     assert len(formulas) == 7 + 25 + 3  # 本列 of 三, 本行 of 三, 总计 of 四
     assert len(ws.conditional_formatting) >= 3
+    covered: list[tuple[int, int]] = [  # Excel repairs (drops) overlapping merged ranges
+        (r, c) for rng in ws.merged_cells.ranges for r in range(rng.min_row, rng.max_row + 1)
+        for c in range(rng.min_col, rng.max_col + 1)]
+    assert len(covered) == len(set(covered)) and len(ws.merged_cells.ranges) > 50
 
 
 def test_signed_column_of_2019_format_allows_negatives(tmp_path: Path):
