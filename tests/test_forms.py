@@ -280,3 +280,17 @@ def test_protected_sheet_filled_in_its_unlocked_cells(tmp_path_factory, empty_fo
     assert {ref: int(float(v.removesuffix("元"))) for ref, v in back.items()} == cells
     meta = load(root / "data", years=[year]).texts[("fushan", year)].meta
     assert meta["published"] == dt.date(year + 1, 1, 20)
+
+
+def test_agency_id_that_is_not_a_slug_is_refused_for_that_sheet(tmp_path: Path,
+                                                                form_2022: Path):
+    wb = load_workbook(form_2022)
+    ws = wb["大幕乡"]
+    ws.protection.sheet = False
+    r, c = named_cells(wb, ws)["nb_agency_id"]
+    ws.cell(r, c).value = "../../etc"
+    wb.save(tmp_path / "evil.xlsx")
+    report = import_forms([tmp_path / "evil.xlsx"], tmp_path / "data")
+    assert any("“../../etc”无效" in e for e in report.errors)
+    assert _agency_ids(tmp_path / "data") == {"fushan", "gaoqiao"}
+    assert not (tmp_path / "etc").exists() and not (tmp_path / "data/text/etc.md").exists()

@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.worksheet import Worksheet
 
-from nianbao.data.loading import FEE_KEYS
+from nianbao.data.loading import FEE_KEYS, SLUG
 from nianbao.errors import FormError
 from nianbao.formats.spec import format_for_year
 from nianbao.forms.layout import (
@@ -351,6 +351,10 @@ def read_sheet(wb, ws: Worksheet, workbook: str,
         return None
     form.agency_id = agency_id
     form.agency = {k: str(v).strip() if v is not None else "" for k, v in info.items()}
+    if not SLUG.fullmatch(agency_id):
+        form.errors.append(f"{form.where}：单位标识“{agency_id}”无效（只能使用小写字母、数字和"
+                           "连字符）；请使用本系统生成的填报表")
+        return form
     number, _ = parse_number(year_value)
     try:
         fmt = format_for_year(int(number)) if number is not None else None
