@@ -29,7 +29,6 @@ from nianbao.forms.layout import (
     AGENCY_FIELDS,
     FEE_LABELS,
     INSTRUCTIONS_SHEET,
-    LABEL_COLS,
     PUBLISHED_LABEL,
     TEXT_SECTIONS,
     YEAR_LABEL,
@@ -476,5 +475,5 @@ def read_workbook(path: Path) -> tuple[list[SheetForm], list[str]]:
     return forms, notes
 
 
-__all__ = ["LABEL_COLS", "SheetForm", "open_form", "parse_date", "parse_number", "read_sheet",
+__all__ = ["SheetForm", "open_form", "parse_date", "parse_number", "read_sheet",
            "read_workbook"]
