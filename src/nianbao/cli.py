@@ -16,7 +16,7 @@ from pathlib import Path
 
 from nianbao import __version__, exits, paths
 
-COMMANDS = ("build", "check", "report", "summary", "export", "bundle")
+COMMANDS = ("build", "check", "report", "summary", "export", "bundle", "template", "import")
 
 
 class UsageError(Exception):
@@ -495,6 +495,9 @@ def build_parser() -> argparse.ArgumentParser:
     common = _common()
     for add in (_add_build, _add_check, _add_report, _add_summary, _add_export, _add_bundle):
         add(sub, common)
+    from nianbao.forms.commands import add_form_commands
+
+    add_form_commands(sub, common)  # template, import
     return parser
 
 

@@ -105,3 +105,14 @@ class WorkerLost(NianbaoError):
 
 class TaskError(NianbaoError):
     """A task raised in the worker; carries the worker-side traceback as text."""
+
+
+# ---------------------------------------------------------------- writing data/, reading forms
+
+
+class DataWriteError(NianbaoError, ValueError):
+    """Figures that cannot be written into data/ as given (unknown cell, bad agency id …)."""
+
+
+class FormError(NianbaoError, ValueError):
+    """A workbook that cannot be used as a form (wrong file type, not a nianbao form …)."""
