@@ -53,8 +53,8 @@ def test_new_agency_year_into_empty_dir_reads_back(tmp_path: Path):
     assert report.value("t2_8.admin_fee.fee_amount") == 1.25
     assert "t3.new.org_other" in report.blank_cells
     assert report.value("t4.cases.rev_total") == cells["t4.cases.rev_total"]
-    assert report.narrative.published == dt.date(2023, 1, 20)
-    assert report.narrative.sections["s1"] == "本街道年内做了一些工作。"
+    assert report.prose.published == dt.date(2023, 1, 20)
+    assert report.prose.sections["s1"] == "本街道年内做了一些工作。"
 
 
 def test_same_values_change_nothing(sample: Path):

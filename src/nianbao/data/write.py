@@ -168,7 +168,7 @@ class _CsvDoc:
             self.trailing = text.endswith(("\n", "\r"))
             lines = text.splitlines()
             first = next(csv.reader([lines[0]])) if lines else []
-            if [c.strip() for c in first][: len(header)] != header:
+            if [c.strip() for c in first][: len(header)] != list(header):
                 raise DataWriteError(f"{path}：表头应为 {','.join(header)}，无法写入")
             self.header, lines = lines[0], lines[1:]
         self.runs: list[list] = []  # [agency_id, lines]

@@ -63,7 +63,8 @@ def add_form_commands(sub, common: argparse.ArgumentParser) -> None:
         description="读取 Excel、WPS 或 LibreOffice 保存的 .xlsx 填报表，写入统计数据、"
                     "发布日期、收费情况和正文，并校验导入的数据。",
     )
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE.xlsx", help="填好的工作簿")
+    p.add_argument_group("文件").add_argument("files", nargs="+", type=Path, metavar="FILE.xlsx",
+                                            help="填好的工作簿")
     p.options.add_argument("--dry-run", action="store_true", help="只列出将要发生的变化，不写入")
     p.options.add_argument("--replace", action="store_true", help="覆盖 data/ 中不同的现有数值")
     p.set_defaults(func=cmd_import)
