@@ -23,7 +23,7 @@ from nianbao.batch.sources import (
     package_hash,
     template_hash,
 )
-from nianbao.errors import PlanError
+from nianbao.errors import ParameterError, PlanError, UnsafePathError
 from nianbao.paths import display_path
 from nianbao.run.targets import (
     REPORT_NOTEBOOK,
@@ -179,6 +179,10 @@ def make_plan(
                                 f"{'、'.join(r for r in regions if r) or '无'}）")
                 continue
             members = regions[batch.region]
+            if "" in regions and not any("未填写地区" in n for n in notes):
+                lost = "、".join(f"{scan.name(a)}（{a}）" for a in regions[""])
+                notes.append(f"{display_path(data_dir / 'agencies.csv')}：{lost} 未填写地区"
+                             "（region 列），不属于任何地区，按地区选择的批次不会生成其报告")
         else:
             members = list(batch.agencies)
             unknown = [a for a in members if a not in registry]
@@ -208,9 +212,18 @@ def make_plan(
                     else:
                         problems.append(f"{where}：{message}")
                     continue
-                spec = report_spec(agency_id, year, data_dir, out_dir, batch_formats,
-                                   batch_profile, batch.allow_errors, batch.timeout,
-                                   extra=batch.parameters)
+                try:
+                    spec = report_spec(agency_id, year, data_dir, out_dir, batch_formats,
+                                       batch_profile, batch.allow_errors, batch.timeout,
+                                       extra=batch.parameters)
+                except UnsafePathError as exc:  # never a path outside the output folder
+                    message = f"{display_path(data_dir / 'agencies.csv')}：{exc}，不能生成其报告"
+                    if batch.region is not None:
+                        if f"{message}，跳过" not in notes:
+                            notes.append(f"{message}，跳过")
+                    else:
+                        problems.append(f"{where}：{message}")
+                    continue
                 _check_parameters(spec, problems, seen_param_problems)
                 key = run_key(spec, scan.fingerprint(agency_id, year))
                 row = registry[agency_id]
@@ -218,7 +231,12 @@ def make_plan(
                           row.get("short_name", ""), batch.name)
                 _add(runs, run, where, problems)
         if not agencies:
-            for run in summary_runs(batch, scan, out_dir, batch_years, batch_formats):
+            try:
+                summaries = summary_runs(batch, scan, out_dir, batch_years, batch_formats)
+            except (ParameterError, UnsafePathError) as exc:  # a bad regions.csv
+                problems.append(f"{where}：{exc}")
+                summaries = []
+            for run in summaries:
                 _check_parameters(run.spec, problems, seen_param_problems)
                 _add(runs, run, where, problems)
     for agency_id in agencies or []:

@@ -25,7 +25,8 @@ from nianbao.batch.params import BatchParams, find_params, load_params
 from nianbao.batch.plan import Plan, Run, make_plan
 from nianbao.batch.scan import DataScan, scan
 from nianbao.batch.sources import package_hash
-from nianbao.errors import ParamsError, PlanError
+from nianbao.errors import OutputRefused, ParamsError, PlanError
+from nianbao.files import guard_output_dir
 from nianbao.paths import BUILD_DIR, DATA_DIR, PARAMS_DIR, display_path
 from nianbao.run.execute import Failure, RunOutcome, RunResult, write_outcome
 
@@ -395,6 +396,12 @@ def build(opts: BuildOptions, out: TextIO | None = None, err: TextIO | None = No
     report = BuildReport()
     opts.out_dir = Path(opts.out_dir).resolve()
     opts.data_dir = Path(opts.data_dir).resolve()
+    try:
+        guard_output_dir(opts.out_dir, opts.data_dir)
+    except OutputRefused as exc:
+        console.warn(f"不能开始构建：{exc}")
+        report.exit_code = EXIT_UNUSABLE
+        return report
     manifest = Manifest.load(opts.out_dir)
     try:
         data = scan(opts.data_dir)
@@ -417,7 +424,13 @@ def build(opts: BuildOptions, out: TextIO | None = None, err: TextIO | None = No
         _dry_run(states, console)
         report.skipped = [run.target for run, s in states if s.skip]
         return report
-    lock = _lock(opts.out_dir)
+    try:
+        lock = _lock(opts.out_dir)
+    except OSError as exc:
+        console.warn(f"不能开始构建：无法写入输出目录 {display_path(opts.out_dir)}"
+                     f"（{exc.strerror}）")
+        report.exit_code = EXIT_UNUSABLE
+        return report
     if lock is None:
         console.warn(f"不能开始构建：另一个 build.py 正在向 {display_path(opts.out_dir)} 写入，"
                      "请等它结束后再运行。")

@@ -23,7 +23,7 @@ from nianbao.checks.text_rules import (
     text_fingerprint,
 )
 from nianbao.data.dataset import Dataset
-from nianbao.data.loading import AGENCY_KINDS, NARRATIVE_SECTIONS
+from nianbao.data.loading import AGENCY_KINDS, NARRATIVE_SECTIONS, gbk_reading
 from nianbao.findings import Finding
 from nianbao.formats.expr import compile_expr, refs_in
 from nianbao.formats.spec import ReportFormat, Rule, all_formats, format_for_year
@@ -44,7 +44,41 @@ def validate(ds: Dataset) -> list[Finding]:
                 findings += _formula_rule(ds, fmt, rule, rows)
             elif rule.id in TEXT_RULES:
                 findings += TEXT_RULES[rule.id](ds, fmt, rule, rows)
+        findings += _fee_figures(ds, fmt, rows)
     return findings
+
+
+def _fee_figures(ds: Dataset, fmt: ReportFormat, rows: np.ndarray) -> list[Finding]:
+    """Section 六 states the fee figures of the front matter (F2021): the statement cannot be
+    written when some are missing, or when all are and table 三 shows applications dropped for
+    not paying a fee (then "no fee" would contradict the table)."""
+    if "t3.res_other_no_fee.total" not in ds.ref_index or not any(
+            "t3.res_other_no_fee.total" == r for r in fmt.cell_refs()):
+        return []
+    from nianbao.data.loading import FEE_KEYS, FEE_NAMES
+
+    dropped = ds.values[:, ds.ref_index["t3.res_other_no_fee.total"]]
+    out = []
+    for k in rows:
+        key = ds.key_list[k]
+        narrative = ds.texts.get(key)
+        if narrative is None or not narrative.meta:
+            continue  # no file, or unreadable front matter: reported by the loader
+        missing = [f for f in FEE_KEYS if narrative.meta.get(f) is None]
+        if not missing or (len(missing) == len(FEE_KEYS) and not dropped[k] > 0):
+            continue
+        names = "、".join(f"{m}（{FEE_NAMES[m]}）" for m in missing)
+        why = ("表三“申请人逾期未按收费通知要求缴纳费用”为 "
+               f"{_num(dropped[k])} 件，" if len(missing) == len(FEE_KEYS) else "")
+        out.append(Finding(
+            rule="R_fee_figures", severity="error", agency_id=key[0], year=key[1],
+            cells=[f"s6.{m}" for m in missing], labels=[_label(fmt, f"s6.{m}", key[1])
+                                                          for m in missing],
+            file=narrative.path, line=1, expected="、".join(missing),
+            message=f"{why}正文头部信息缺少 {names}：第六部分须说明信息处理费的收取情况，"
+                    "请在头部信息中填写（没有则填 0）",
+        ))
+    return out
 
 
 def check(ds: Dataset, agencies=None, years=None) -> list[Finding]:
@@ -156,33 +190,64 @@ def _finding(rule: Rule, ds: Dataset, row: int, message: str, **kw) -> Finding:
                    agency_id=ds.key_list[row][0], year=ds.key_list[row][1], **kw)
 
 
+#: Beyond these a figure cannot be a real count or amount (and would not print sensibly).
+PLAUSIBLE_MAX = {"件": 1e8, "项": 1e8, "元": 1e13, "万元": 1e9, None: 1e13}
+#: Units a cell may carry after its number, by the unit of its column (None: a money column
+#: whose unit is written in the data, F2019 采购总金额).
+ALLOWED_UNITS = {"件": ("件", "项"), "项": ("件", "项"), "万元": ("万元",), None: ("元", "万元")}
+
+
 @_text_rule("R6_types")
 def _types(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list[Finding]:
     cells = ds.cells
     cells = cells[cells["valid"].astype(bool) & (cells["format"] == fmt.id)]
     if not len(cells):
         return []
-    spec = {
-        f"{t.id}.{r.id}.{c.id}": (c.type, c.min)
-        for t in fmt.tables for r in t.data_rows for c in t.columns
-    }
-    kinds = cells["ref"].map({k: v[0] for k, v in spec.items()})
-    mins = cells["ref"].map({k: v[1] for k, v in spec.items()}).astype(float)
+    columns = {f"{t.id}.{r.id}.{c.id}": c for t in fmt.tables for r in t.data_rows
+               for c in t.columns}
+    refs = cells["ref"].astype(object)
+    kinds = refs.map({k: c.type for k, c in columns.items()})
+    mins = refs.map({k: c.min for k, c in columns.items()}).astype(float)
+    units = refs.map({k: c.unit for k, c in columns.items()})
+    limits = units.map(lambda u: PLAUSIBLE_MAX.get(u, PLAUSIBLE_MAX[None])).astype(float)
+    # a cell's own unit (元 or 万元) sets its scale where the column has none
+    own = cells["unit"].astype(object)
+    limits = limits.where(~(units.isna() & (own == "万元")), PLAUSIBLE_MAX["万元"])
     value = cells["value_num"]
     blank = cells["blank"].astype(bool)
     not_number = ~blank & value.isna()
     negative = value.notna() & mins.notna() & (value < mins)
     fraction = value.notna() & (kinds == "integer") & (value != value.round())
+    too_big = value.notna() & (value.abs() > limits)
+    wrong_unit = (own != "") & ~pd.Series(
+        [u in ALLOWED_UNITS.get(cu, ALLOWED_UNITS[None]) for u, cu in zip(own, units,
+                                                                           strict=True)],
+        index=cells.index)
     out = []
     for mask, why in ((not_number, "不是数字"), (negative, "不能为负数"),
-                      (fraction, "应为整数")):
+                      (fraction, "应为整数"), (too_big, "超出合理范围，请核对"),
+                      (wrong_unit, None)):
         for r in cells[mask].itertuples():
             label = fmt.cell_label(r.ref)
+            column_unit = units[r.Index]
+            expected = "非负整数" if kinds[r.Index] == "integer" else "非负数"
+            if why is None:
+                allowed = ALLOWED_UNITS.get(column_unit, ALLOWED_UNITS[None])
+                message = (f"“{label}”的值“{r.value}”带有单位“{r.unit}”，与本栏的单位不符"
+                           f"（本栏应填{'或'.join(allowed)}）；请按本栏单位填写数字")
+                expected = "或".join(allowed)
+            else:
+                message = f"“{label}”的值“{r.value}”{why}"
+                hint = gbk_reading(str(r.value)) if why == "不是数字" else None
+                if hint:
+                    message += (f"；此值按 GBK 编码读作“{hint}”，文件 {r.file} 可能是 GBK 编码，"
+                                "请另存为 UTF-8 编码")
+                elif why.startswith("超出") and column_unit:
+                    message += f"（以{column_unit}计，上限 {limits[r.Index]:,.0f}）"
             out.append(Finding(
                 rule=rule.id, severity=rule.level, agency_id=r.agency_id, year=int(r.year),
                 cells=[r.ref], labels=[label], actual=r.value, file=r.file, line=int(r.line),
-                expected="非负整数" if kinds[r.Index] == "integer" else "非负数",
-                message=f"“{label}”的值“{r.value}”{why}",
+                expected=expected, message=message,
             ))
     return out
 

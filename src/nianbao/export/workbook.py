@@ -33,7 +33,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from nianbao import __version__
 from nianbao.data.dataset import Dataset, load
 from nianbao.data.loading import load_agencies, stats_files
-from nianbao.errors import ParameterError
+from nianbao.errors import OutputRefused, ParameterError
 from nianbao.findings import Finding
 from nianbao.formats.spec import CELL_SEP, ReportFormat, Table, format_for_year
 from nianbao.paths import DATA_DIR
@@ -378,9 +378,10 @@ class ExportResult:
 def export_workbook(path: str | Path, year: int, data_dir: str | Path = DATA_DIR,
                     region: str | None = None) -> ExportResult:
     """Write the workbook of one year (optionally one region) to ``path`` atomically."""
-    from nianbao.files import atomic_write
+    from nianbao.files import atomic_write, describe_os_error, guard_output_file
 
     data_dir = Path(data_dir)
+    path = guard_output_file(path, ".xlsx", data_dir)
     if not (data_dir / "agencies.csv").exists():
         raise ParameterError(f"数据目录 {data_dir} 中没有单位名录 agencies.csv")
     registry, _ = load_agencies(data_dir)
@@ -405,8 +406,10 @@ def export_workbook(path: str | Path, year: int, data_dir: str | Path = DATA_DIR
     wb = build_workbook(ds, int(year), ids, findings, scope)
     buffer = io.BytesIO()
     wb.save(buffer)
-    path = Path(path)
-    atomic_write(path, buffer.getvalue())
+    try:
+        atomic_write(path, buffer.getvalue())
+    except OSError as exc:
+        raise OutputRefused(f"无法写入工作簿：{describe_os_error(exc)}") from None
     reported = sum(ds.has(a, int(year)) for a in ids)
     return ExportResult(path, int(year), scope, len(ids), reported, len(findings),
                         tuple(wb.sheetnames))

@@ -15,13 +15,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from pathlib import Path
 
-from nianbao.errors import ParameterError
+from nianbao.errors import ParameterError, UnsafePathError
+from nianbao.files import SLUG, check_id
 
 REGIONS_FILE = "regions.csv"
-SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # as agency ids (nianbao.data.loading.SLUG)
 
 
 def _problem(message: str) -> Exception:
@@ -47,9 +46,10 @@ def _slug_map(data_dir: str | Path | None) -> dict[str, str]:
         if not any(cell.strip() for cell in row):
             continue
         region, slug = (row + ["", ""])[0].strip(), (row + ["", ""])[1].strip()
-        if not SLUG.fullmatch(slug):
-            raise _problem(
-                f"{path} 第 {line} 行：区域目录名“{slug}”无效，只能使用小写字母、数字和连字符")
+        try:
+            check_id(slug, "区域目录名")
+        except UnsafePathError as exc:
+            raise _problem(f"{path} 第 {line} 行：{exc}") from None
         if slug in out.values() and out.get(region) != slug:
             raise _problem(f"{path} 第 {line} 行：区域目录名“{slug}”重复")
         out[region] = slug

@@ -17,15 +17,16 @@ import mistune
 from nianbao.checks.validate import check, rule_instances
 from nianbao.data.dataset import Dataset, load
 from nianbao.data.model import Report
-from nianbao.errors import ParameterError, ReportBlocked
+from nianbao.errors import MissingFeeFigures, ParameterError, ReportBlocked
 from nianbao.findings import Finding
-from nianbao.paths import DATA_DIR
+from nianbao.paths import DATA_DIR, display_path
 from nianbao.report import charts, narrative, tables
 from nianbao.report.bundle import HTMLBlock, MetadataBundle
 from nianbao.report.provenance import provenance
 
 PROFILES = ("review", "publish")
-_markdown = mistune.create_markdown(escape=True)
+# Official reports do contain small tables in their prose: GFM pipe tables are rendered.
+_markdown = mistune.create_markdown(escape=True, plugins=["table"])
 
 
 
@@ -107,9 +108,13 @@ class ReportDocument:
         elif section_id == "s5":
             body.append(self._prose("s5"))
         elif section_id == "s6":
-            fee = narrative.fee_sentence(r)
-            if fee:
-                body.append(_p(fee))
+            try:
+                fee = narrative.fee_sentence(r)
+            except MissingFeeFigures as exc:  # check reports it as an error
+                body.append(f'<p class="missing-statement">【{html.escape(str(exc))}】</p>')
+            else:
+                if fee:
+                    body.append(_p(fee))
             body.append(self._prose("s6"))
         return HTMLBlock("\n".join(str(b) for b in body if b))
 
@@ -218,6 +223,18 @@ def _css(result: str) -> str:
     return {"错误": "error", "警告": "warning", "通过": "pass"}.get(result, "na")
 
 
+def _registry_reason(ds: Dataset, agency_id: str, data_dir: Path) -> str:
+    """Why an agency is not usable: the registry's own finding (empty name, unknown kind, bad
+    encoding …) when there is one, else that the id is not listed."""
+    registry = display_path(data_dir / "agencies.csv")
+    reasons = [f for f in ds.findings if f.file == registry
+               and (f.fatal or f.agency_id == agency_id)]
+    if reasons:
+        return (f"单位名录中的“{agency_id}”不能使用："
+                + "；".join(f"{f.where()}：{f.message}" for f in reasons))
+    return f"单位标识“{agency_id}”不在单位名录 {data_dir / 'agencies.csv'} 中"
+
+
 def prepare(
     agency_id: str,
     year: int,
@@ -234,7 +251,7 @@ def prepare(
         raise ParameterError(f"数据目录 {data_dir} 中没有单位名录 agencies.csv")
     ds = dataset or load(data_dir, agencies=[agency_id])
     if agency_id not in ds.agencies.index:
-        raise ParameterError(f"单位标识“{agency_id}”不在单位名录 {data_dir / 'agencies.csv'} 中")
+        raise ParameterError(_registry_reason(ds, agency_id, data_dir))
     try:
         report = ds.report(agency_id, int(year))
     except KeyError as exc:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from nianbao.files import check_id, safe_child
 from nianbao.paths import BUILD_DIR, DATA_DIR, NOTEBOOKS_DIR
 from nianbao.region.spec import region_slug
 
@@ -46,14 +47,16 @@ class RunSpec:
         return dict(self.params)
 
     def target_dir(self) -> Path:
-        return Path(self.out_dir) / self.target
+        """The output folder, checked to lie inside ``out_dir`` whatever the target says."""
+        return safe_child(self.out_dir, self.target)
 
     def outputs(self) -> dict[str, Path]:
-        return {k: self.target_dir() / f"{self.basename}.{k}" for k in ("ipynb", *self.formats)}
+        return {k: safe_child(self.target_dir(), f"{self.basename}.{k}")
+                for k in ("ipynb", *self.formats)}
 
     def failed_notebook(self) -> Path:
         """Where a failed run's partially executed notebook is kept."""
-        return Path(self.out_dir) / "_failed" / self.target / f"{self.basename}.ipynb"
+        return safe_child(self.out_dir, "_failed", self.target, f"{self.basename}.ipynb")
 
 
 def report_spec(
@@ -67,7 +70,11 @@ def report_spec(
     timeout: float = 600.0,
     extra: dict | None = None,
 ) -> RunSpec:
-    """The run of ``notebooks/report.ipynb`` for one agency-year (``extra``: more parameters)."""
+    """The run of ``notebooks/report.ipynb`` for one agency-year (``extra``: more parameters).
+
+    Raises ``UnsafePathError`` for an agency id that is not a slug: it becomes a folder name.
+    """
+    check_id(agency_id)
     params = {"agency_id": agency_id, "year": int(year),
               "data_dir": str(Path(data_dir).resolve()), "profile": profile,
               "allow_errors": bool(allow_errors), **(extra or {})}
@@ -77,7 +84,7 @@ def report_spec(
 
 def summary_target(region: str, year: int, data_dir: str | Path | None = None) -> str:
     """Output folder of a region summary, relative to the build directory."""
-    return f"{int(year)}/_regions/{region_slug(region, data_dir)}"
+    return f"{int(year)}/_regions/{check_id(region_slug(region, data_dir), '区域目录名')}"
 
 
 def summary_spec(
