@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,10 +22,11 @@ from nianbao.checks.text_rules import (
     text_fingerprint,
 )
 from nianbao.data.dataset import Dataset
-from nianbao.data.loading import AGENCY_KINDS, NARRATIVE_SECTIONS, gbk_reading
+from nianbao.data.loading import AGENCY_KINDS, NARRATIVE_SECTIONS, gbk_reading, stats_files
 from nianbao.findings import Finding
 from nianbao.formats.expr import compile_expr, refs_in
 from nianbao.formats.spec import ReportFormat, Rule, all_formats, format_for_year
+from nianbao.paths import display_path
 
 TEXT_REUSE_THRESHOLD = 0.5  # share of this year's sentences repeated from last year
 LOCAL_DEADLINE = (1, 31)  # default month/day for 街道/乡镇 when data/deadlines.csv says nothing
@@ -89,7 +89,26 @@ def check(ds: Dataset, agencies=None, years=None) -> list[Finding]:
     if years:
         wanted = {int(y) for y in years}
         found = [f for f in found if f.year is None or f.year in wanted]
+        found += _no_data(ds, sorted(wanted), agencies)
     return found
+
+
+def _no_data(ds: Dataset, years: list[int], agencies) -> list[Finding]:
+    """A requested year with no statistics at all is an error, not "0 errors"."""
+    out = []
+    have = ds.years()
+    files = "、".join(map(str, stats_files(ds.data_dir))) or "无"
+    for year in years:
+        if year in have:
+            continue
+        who = f"所选单位{'、'.join(agencies)}" if agencies else "任何单位"
+        out.append(Finding(
+            rule="IN_no_data", severity="error", year=year,
+            file=display_path(ds.data_dir / "stats" / f"{year}.csv"),
+            message=f"没有{who}的 {year} 年度统计数据，无可校验"
+                    f"（已有统计数据的年度：{files}）",
+        ))
+    return out
 
 
 # ---------------------------------------------------------------- formula rules
@@ -296,20 +315,10 @@ def _sections(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> l
     return out
 
 
-def _deadlines(data_dir: Path) -> dict[tuple[str, str], tuple[int, int]]:
-    """Local deadlines (``data/deadlines.csv``: region,kind,deadline as MM-DD), if any."""
-    path = Path(data_dir) / "deadlines.csv"
-    if not path.exists():
-        return {}
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return {(r.region, r.kind): tuple(int(x) for x in r.deadline.split("-"))
-            for r in frame.itertuples()}
-
-
 def _timeliness(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list[Finding]:
     wanted = {"R11_deadline_department": "department", "R11_deadline_government": "government",
               "R11_local_deadlines": "local"}[rule.id]
-    local = _deadlines(ds.data_dir) if wanted == "local" else {}
+    local = ds.deadlines if wanted == "local" else {}
     kinds = ds.keys.agency_id.map(ds.agencies["kind"]).map(AGENCY_KINDS).to_numpy()
     regions = ds.keys.agency_id.map(ds.agencies["region"]).to_numpy()
     kind_names = ds.keys.agency_id.map(ds.agencies["kind"]).to_numpy()

@@ -18,6 +18,7 @@ from nianbao.data.loading import (
     FEE_KEYS,
     agency_record,
     load_agencies,
+    load_deadlines,
     load_stats,
     load_texts,
     missing_cell_finding,
@@ -54,6 +55,8 @@ class Dataset:
     blank: np.ndarray = field(repr=False)
     derived: np.ndarray = field(repr=False)
     units: dict[tuple[int, str], str] = field(repr=False, default_factory=dict)
+    #: Local deadlines of ``deadlines.csv``: (region, kind) → (month, day).
+    deadlines: dict[tuple[str, str], tuple[int, int]] = field(repr=False, default_factory=dict)
 
     # ----------------------------------------------------------------- lookup
 
@@ -228,13 +231,15 @@ def load(
         wanted_years, agencies=set(agencies) if agencies else None,
     )
     findings += problems
+    deadlines, problems = load_deadlines(data_dir)
+    findings += problems
     refs = _all_refs()
     values, blank, units, present = _matrix(valid, keys, refs)
     findings += _missing_cells(present, keys, refs, valid)
     _fill_inputs(values, refs, keys, texts)
     derived = _derive_totals(values, blank, keys, refs)
     dataset = Dataset(data_dir, registry, cells, texts, findings, keys, refs, values, blank,
-                      derived, units)
+                      derived, units, deadlines)
     if strict and dataset.fatal:
         raise DataReadError(dataset.fatal)
     return dataset

@@ -235,6 +235,44 @@ def load_agencies(data_dir: Path) -> tuple[pd.DataFrame, list[Finding]]:
     return frame.set_index("agency_id"), findings
 
 
+DEADLINE_COLUMNS = ["region", "kind", "deadline"]
+
+
+def load_deadlines(data_dir: Path) -> tuple[dict[tuple[str, str], tuple[int, int]],
+                                            list[Finding]]:
+    """Local deadlines (``deadlines.csv``: region,kind,deadline as MM-DD); bad rows reported."""
+    path = Path(data_dir) / "deadlines.csv"
+    if not path.exists():
+        return {}, []
+    frame, findings = _read_csv(path, DEADLINE_COLUMNS, min_fields=len(DEADLINE_COLUMNS))
+    if frame is None:
+        for f in findings:
+            f.fatal = False  # the rule falls back to the default deadline; check still fails
+        return {}, findings
+    out: dict[tuple[str, str], tuple[int, int]] = {}
+    where = display_path(path)
+    for r in frame.itertuples():
+        region, kind, text = (str(v).strip() for v in (r.region, r.kind, r.deadline))
+        m = re.fullmatch(r"(\d{1,2})-(\d{1,2})", text)
+        problem = None
+        if kind not in AGENCY_KINDS or AGENCY_KINDS[kind] != "local":
+            problem = f"单位类型“{kind}”无效：本地截止日期只适用于街道、乡镇"
+        elif m is None:
+            problem = f"截止日期“{text}”应写成 MM-DD（月-日），如 02-15"
+        else:
+            month, day = int(m.group(1)), int(m.group(2))
+            try:
+                dt.date(2001, month, day)  # not a leap year: the date must exist every year
+            except ValueError:
+                problem = f"截止日期“{text}”不是每年都有的日期"
+        if problem:
+            findings.append(Finding(rule="IN_deadlines", severity="error", file=where,
+                                    line=int(r.line), message=f"{problem}，此行未使用"))
+            continue
+        out[(region, kind)] = (month, day)
+    return out, findings
+
+
 def stats_files(data_dir: Path) -> dict[int, Path]:
     """The statistics files by report year (``stats/<year>.csv``)."""
     folder = Path(data_dir) / "stats"
