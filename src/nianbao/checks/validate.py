@@ -99,13 +99,13 @@ def _no_data(ds: Dataset, years: list[int], agencies) -> list[Finding]:
     have = ds.years()
     files = "、".join(map(str, stats_files(ds.data_dir))) or "无"
     for year in years:
-        if year in have:
-            continue
+        where = display_path(ds.data_dir / "stats" / f"{year}.csv")
+        if year in have or any(f.file == where for f in ds.findings):
+            continue  # data, or a file the loader already said it could not read
         who = f"所选单位{'、'.join(agencies)}" if agencies else "任何单位"
         out.append(Finding(
             rule="IN_no_data", severity="error", year=year,
-            file=display_path(ds.data_dir / "stats" / f"{year}.csv"),
-            message=f"没有{who}的 {year} 年度统计数据，无可校验"
+            file=where, message=f"没有{who}的 {year} 年度统计数据，无可校验"
                     f"（已有统计数据的年度：{files}）",
         ))
     return out
@@ -234,7 +234,10 @@ def _types(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list
     limits = limits.where(~(units.isna() & (own == "万元")), PLAUSIBLE_MAX["万元"])
     value = cells["value_num"]
     blank = cells["blank"].astype(bool)
-    not_number = ~blank & value.isna()
+    raw = cells["value"].astype(str).str.strip().str.lower()
+    overflow = ~blank & value.isna() & (raw.str.fullmatch(r"[+-]?(inf|infinity|nan)")
+                                        | raw.str.fullmatch(r"[+-]?[\d.]+e\+?\d{3,}"))
+    not_number = ~blank & value.isna() & ~overflow
     negative = value.notna() & mins.notna() & (value < mins)
     fraction = value.notna() & (kinds == "integer") & (value != value.round())
     too_big = value.notna() & (value.abs() > limits)
@@ -243,7 +246,9 @@ def _types(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list
                                                                            strict=True)],
         index=cells.index)
     out = []
-    for mask, why in ((not_number, "不是数字"), (negative, "不能为负数"),
+    for mask, why in ((not_number, "不是数字"),
+                      (overflow, "不是有限的数（数字过大，或写成了 inf、nan）"),
+                      (negative, "不能为负数"),
                       (fraction, "应为整数"), (too_big, "超出合理范围，请核对"),
                       (wrong_unit, None)):
         for r in cells[mask].itertuples():
