@@ -727,3 +727,28 @@ class _Stream:
     def text(self) -> str:
         return "".join(self.parts)
 
+
+
+@pytest.mark.parametrize("damage", ["empty", "header", "gbk", "directory"])
+def test_one_bad_statistics_file_does_not_stop_the_other_years(tmp_path, damage):
+    data = dataset(tmp_path, years=(2020, 2021))
+    path = data / "stats" / "2021.csv"
+    if damage == "empty":
+        path.write_text("", "utf-8")
+    elif damage == "header":
+        path.write_text("单位,表,行,列,值\n", "utf-8")
+    elif damage == "gbk":
+        path.write_bytes(path.read_text("utf-8").replace("aa,", "甲,", 1).encode("gbk"))
+    else:
+        path.unlink()
+        path.mkdir()
+    plan_file = tmp_path / "p.yaml"
+    plan_file.write_text("years: 2020-2021\nregion: 测试区\n", "utf-8")
+    err = _Stream()
+    plan = plan_only(BuildOptions(data_dir=data, out_dir=tmp_path / "out",
+                                  params=[plan_file]))
+    assert {r.target for r in plan.runs if r.year == 2020} >= {"2020/aa", "2020/bb"}
+    assert plan.unreadable and "2021.csv" in plan.unreadable[0]
+    report = build(BuildOptions(data_dir=data, out_dir=tmp_path / "out", params=[plan_file],
+                                dry_run=True), out=_Stream(), err=err)
+    assert report.exit_code == 0 and "2021.csv" in err.text

@@ -74,6 +74,9 @@ class Plan:
     #: Every agency-year of the batches, whatever --agency/--year selected: the validation
     #: files always cover the whole batch.
     scope: list[tuple[str, int]] = field(default_factory=list)
+    #: Statistics files that could not be read (one line each): the build goes on with the
+    #: other years and then exits with 1.
+    unreadable: list[str] = field(default_factory=list)
 
 
 def run_key(spec: RunSpec, data_fingerprint: str) -> str:
@@ -154,6 +157,7 @@ def make_plan(
     """
     problems: list[str] = list(scan.problems)
     notes: list[str] = []
+    unreadable: list[str] = []
     registry = scan.agencies
     for agency_id in agencies or []:
         if agency_id not in registry:
@@ -195,6 +199,13 @@ def make_plan(
         batch_years = [y for y in batch.years if not wanted_years or y in wanted_years]
         for year in batch_years:
             with_data = [a for a in members if scan.has(a, year)]
+            if year in scan.broken:
+                problem = (f"{scan.broken[year]}（{year} 年度的报告不能生成，"
+                           "其他年度照常生成）")
+                if problem not in unreadable:
+                    unreadable.append(problem)
+                if not with_data:
+                    continue
             if not with_data and batch.region is not None:
                 problems.append(f"{where}：{year} 年度没有统计数据"
                                 f"（{display_path(data_dir / 'stats' / f'{year}.csv')}；"
@@ -250,7 +261,8 @@ def make_plan(
     if problems:
         raise PlanError(problems)
     ordered = sorted(runs.values(), key=lambda r: (r.year, r.kind != "report", r.target))
-    return Plan(ordered, data_dir, out_dir, scan, batches, notes, sorted(scope))
+    return Plan(ordered, data_dir, out_dir, scan, batches, [*unreadable, *notes], sorted(scope),
+                unreadable)
 
 
 def _add(runs: dict[str, Run], run: Run, where: str, problems: list[str]) -> None:

@@ -373,8 +373,12 @@ def _summary(report: BuildReport, opts: BuildOptions, manifest: Manifest,
     out = opts.out_dir
     console.say(f"索引：{display_path(out / 'index.html')}；校验结果："
                 f"{display_path(out / 'validation.csv')}、{display_path(out / 'validation.json')}")
+    if plan.unreadable:
+        console.say("以下统计数据文件有问题，相应年度的报告未能生成：")
+        for line in plan.unreadable:
+            console.say(f"  - {line}")
     report.failed = failed
-    report.exit_code = EXIT_FAILED if failed else EXIT_OK
+    report.exit_code = EXIT_FAILED if failed or plan.unreadable else EXIT_OK
 
 
 # ------------------------------------------------------------------ the build

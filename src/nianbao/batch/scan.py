@@ -34,6 +34,9 @@ class DataScan:
     agencies: dict[str, dict[str, str]]  # registry rows by agency_id, in file order
     cells: dict[str, dict[int, list[str]]]  # agency → year → "table␟row␟col␟value" lines
     problems: list[str] = field(default_factory=list)  # files that could not be read
+    #: Statistics files with a problem, by year: that year's reports fail or are skipped,
+    #: the other years are built.
+    broken: dict[int, str] = field(default_factory=dict)
 
     # -------------------------------------------------------------- questions
 
@@ -125,7 +128,9 @@ def scan(data_dir: Path | str) -> DataScan:
     problems: list[str] = []
     agencies: dict[str, dict[str, str]] = {}
     registry = data_dir / "agencies.csv"
-    if registry.exists():
+    if registry.exists() and not registry.is_file():
+        problems.append(f"{registry}: 是目录，不是单位名录文件")
+    elif registry.exists():
         text = _read_text(registry, problems) or ""
         for row in csv.DictReader(io.StringIO(text)):
             agency_id = (row.get("agency_id") or "").strip()
@@ -134,17 +139,24 @@ def scan(data_dir: Path | str) -> DataScan:
     else:
         problems.append(f"{registry}: 文件不存在")
     cells: dict[str, dict[int, list[str]]] = {}
+    broken: dict[int, str] = {}
     folder = data_dir / "stats"
     for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
         if not re.fullmatch(r"\d{4}", path.stem):
             continue
         year = int(path.stem)
-        text = _read_text(path, problems)
+        if not path.is_file():
+            broken[year] = f"{path}: 不是文件"
+            continue
+        year_problems: list[str] = []
+        text = _read_text(path, year_problems)
+        if year_problems:
+            broken[year] = year_problems[0]
         reader = csv.reader(io.StringIO(text))
         header = next(reader, None)
         if not header or [h.strip() for h in header[:5]] != ["agency_id", "table", "row", "col",
                                                               "value"]:
-            problems.append(f"{path}: 表头不正确")
+            broken[year] = f"{path}: 表头不正确" if header else f"{path}: 文件为空"
             continue
         for record in reader:
             if len(record) < 5:
@@ -155,4 +167,4 @@ def scan(data_dir: Path | str) -> DataScan:
             agency_id = record[0].strip()
             cells.setdefault(agency_id, {}).setdefault(year, []).append(
                 SEP.join(v.strip() for v in record[1:5]))
-    return DataScan(data_dir, agencies, cells, problems)
+    return DataScan(data_dir, agencies, cells, problems, broken)
