@@ -26,7 +26,7 @@ from nianbao.batch.plan import Plan, Run, make_plan
 from nianbao.batch.scan import DataScan, scan
 from nianbao.batch.sources import package_hash
 from nianbao.errors import OutputRefused, ParamsError, PlanError
-from nianbao.files import guard_output_dir
+from nianbao.files import describe_os_error, guard_output_dir
 from nianbao.paths import BUILD_DIR, DATA_DIR, PARAMS_DIR, display_path
 from nianbao.run.execute import Failure, RunOutcome, RunResult, write_outcome
 
@@ -223,7 +223,10 @@ def execute(todo: list[Run], opts: BuildOptions, manifest: Manifest, console: _C
                                          failure=Failure("worker", "工作进程意外退出"))
                 result = write_outcome(run.spec, outcome)
                 entry = _entry(run, outcome, result, opts.out_dir)
-                manifest.record(run.target, entry)
+                try:
+                    manifest.record(run.target, entry)
+                except OSError as exc:  # the run's files are in place; the next build redoes it
+                    console.warn(f"无法写入构建记录：{describe_os_error(exc)}")
                 report.executed.append(run.target)
                 if not result.ok:
                     failed += 1
@@ -489,6 +492,11 @@ def _run(plan: Plan, opts: BuildOptions, console: _Console, report: BuildReport,
         for problem in exc.problems:
             console.warn(f"  - {problem}")
         report.exit_code = EXIT_UNUSABLE
+        return report
+    except OSError as exc:  # the index or validation files cannot be written (disk full …)
+        console.warn(f"无法写入输出目录 {display_path(opts.out_dir)}：{describe_os_error(exc)}")
+        report.seconds = time.perf_counter() - started
+        report.exit_code = EXIT_FAILED
         return report
     except KeyboardInterrupt:
         report.interrupted = True
