@@ -224,27 +224,32 @@ def _types(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list
         return []
     columns = {f"{t.id}.{r.id}.{c.id}": c for t in fmt.tables for r in t.data_rows
                for c in t.columns}
-    refs = cells["ref"].astype(object)
+    refs = cells["ref"]  # categorical: every map below works on the distinct ids only
     kinds = refs.map({k: c.type for k, c in columns.items()})
     mins = refs.map({k: c.min for k, c in columns.items()}).astype(float)
-    units = refs.map({k: c.unit for k, c in columns.items()})
-    limits = units.map(lambda u: PLAUSIBLE_MAX.get(u, PLAUSIBLE_MAX[None])).astype(float)
-    # a cell's own unit (元 or 万元) sets its scale where the column has none
+    units = refs.map({k: c.unit for k, c in columns.items()}).astype(object)
+    limits = refs.map({k: PLAUSIBLE_MAX.get(c.unit, PLAUSIBLE_MAX[None])
+                       for k, c in columns.items()}).astype(float)
     own = cells["unit"].astype(object)
-    limits = limits.where(~(units.isna() & (own == "万元")), PLAUSIBLE_MAX["万元"])
+    has_unit = own != ""
+    # a cell's own unit (元 or 万元) sets its scale where the column has none
+    limits = limits.where(~(has_unit & units.isna() & (own == "万元")), PLAUSIBLE_MAX["万元"])
     value = cells["value_num"]
     blank = cells["blank"].astype(bool)
-    raw = cells["value"].astype(str).str.strip().str.lower()
-    overflow = ~blank & value.isna() & (raw.str.fullmatch(r"[+-]?(inf|infinity|nan)")
-                                        | raw.str.fullmatch(r"[+-]?[\d.]+e\+?\d{3,}"))
-    not_number = ~blank & value.isna() & ~overflow
+    nan = ~blank & value.isna()
+    overflow = pd.Series(False, index=cells.index)
+    if nan.any():
+        raw = cells["value"][nan].astype(str).str.strip().str.lower()
+        overflow[nan] = (raw.str.fullmatch(r"[+-]?(inf|infinity|nan)")
+                         | raw.str.fullmatch(r"[+-]?[\d.]+e\+?\d{3,}")).to_numpy(dtype=bool)
+    not_number = nan & ~overflow
     negative = value.notna() & mins.notna() & (value < mins)
     fraction = value.notna() & (kinds == "integer") & (value != value.round())
     too_big = value.notna() & (value.abs() > limits)
-    wrong_unit = (own != "") & ~pd.Series(
-        [u in ALLOWED_UNITS.get(cu, ALLOWED_UNITS[None]) for u, cu in zip(own, units,
-                                                                           strict=True)],
-        index=cells.index)
+    wrong_unit = pd.Series(False, index=cells.index)
+    if has_unit.any():
+        wrong_unit[has_unit] = [u not in ALLOWED_UNITS.get(cu, ALLOWED_UNITS[None])
+                                for u, cu in zip(own[has_unit], units[has_unit], strict=True)]
     out = []
     for mask, why in ((not_number, "不是数字"),
                       (overflow, "不是有限的数（数字过大，或写成了 inf、nan）"),
