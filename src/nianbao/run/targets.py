@@ -51,8 +51,8 @@ class RunSpec:
         return safe_child(self.out_dir, self.target)
 
     def outputs(self) -> dict[str, Path]:
-        return {k: safe_child(self.target_dir(), f"{self.basename}.{k}")
-                for k in ("ipynb", *self.formats)}
+        folder = self.target_dir()
+        return {k: safe_child(folder, f"{self.basename}.{k}") for k in ("ipynb", *self.formats)}
 
     def failed_notebook(self) -> Path:
         """Where a failed run's partially executed notebook is kept."""
