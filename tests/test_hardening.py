@@ -571,7 +571,8 @@ def test_report_names_the_real_registry_problem(tmp_path, capsys, edit, needle):
     data = dataset(tmp_path)
     path = data / "agencies.csv"
     path.write_text(edit(path.read_text("utf-8")), "utf-8")
-    code, _, err = cli(capsys, "report", "--data", data, "--agency", "aa", "--year", 2021)
+    code, _, err = cli(capsys, "report", "--data", data, "--agency", "aa", "--year", 2021,
+                       "--out", tmp_path / "out")
     assert code == 2 and "agencies.csv" in err
     if needle:
         assert needle in err and "agencies.csv:2" in err
@@ -583,7 +584,8 @@ def test_report_names_a_registry_in_the_wrong_encoding(tmp_path, capsys):
     data = dataset(tmp_path)
     path = data / "agencies.csv"
     path.write_bytes(path.read_text("utf-8").encode("gbk"))
-    code, _, err = cli(capsys, "report", "--data", data, "--agency", "aa", "--year", 2021)
+    code, _, err = cli(capsys, "report", "--data", data, "--agency", "aa", "--year", 2021,
+                       "--out", tmp_path / "out")
     assert code == 2 and "GBK" in err and "agencies.csv" in err
 
 
@@ -744,3 +746,30 @@ def test_one_bad_statistics_file_does_not_stop_the_other_years(tmp_path, damage)
     report = build(BuildOptions(data_dir=data, out_dir=tmp_path / "out", params=[plan_file],
                                 dry_run=True), out=_Stream(), err=err)
     assert report.exit_code == 0 and "2021.csv" in err.text
+
+
+@pytest.mark.parametrize("damage", ["empty", "directory", "registry"])
+def test_export_and_summary_of_unreadable_data(tmp_path, capsys, damage):
+    data = dataset(tmp_path)
+    path = data / ("agencies.csv" if damage == "registry" else "stats/2021.csv")
+    if damage == "empty":
+        path.write_text("", "utf-8")
+    else:
+        path.unlink()
+        path.mkdir()
+    book = tmp_path / "a.xlsx"
+    code, _, err = cli(capsys, "export", "--data", data, "--year", 2021, "--xlsx", book)
+    assert code == 2 and path.name in err and not book.exists()
+    code, _, err = cli(capsys, "summary", "--data", data, "--year", 2021, "--region", "测试区",
+                       "--out", tmp_path / "out")
+    assert code == 2 and path.name in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_report_and_summary_refuse_an_output_folder_in_the_data(tmp_path, capsys):
+    data = dataset(tmp_path)
+    for args in (("report", "--agency", "aa"), ("summary", "--region", "测试区")):
+        code, _, err = cli(capsys, *args, "--data", data, "--year", 2021, "--out",
+                           data / "build", "--formats", "html")
+        assert code == 1 and "数据目录" in err and str(data / "build") in err
+    assert not (data / "build").exists() and not (data / "_failed").exists()

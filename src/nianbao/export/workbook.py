@@ -384,7 +384,11 @@ def export_workbook(path: str | Path, year: int, data_dir: str | Path = DATA_DIR
     path = guard_output_file(path, ".xlsx", data_dir)
     if not (data_dir / "agencies.csv").exists():
         raise ParameterError(f"数据目录 {data_dir} 中没有单位名录 agencies.csv")
-    registry, _ = load_agencies(data_dir)
+    registry, problems = load_agencies(data_dir)
+    fatal = [f for f in problems if f.fatal]
+    if fatal:
+        raise ParameterError("单位名录无法读取：" + "；".join(f"{f.where()}：{f.message}"
+                                                     for f in fatal))
     if region:
         ids = region_agency_ids(registry, region.strip())
         if not ids:
@@ -402,6 +406,11 @@ def export_workbook(path: str | Path, year: int, data_dir: str | Path = DATA_DIR
     if int(year) not in stats_files(data_dir):
         raise ParameterError(f"没有 {year} 年度的统计数据文件 stats/{year}.csv")
     ds = load(data_dir, years=[int(year)], agencies=ids)
+    if not any(ds.has(a, int(year)) for a in ids):  # an empty workbook would look like news
+        unreadable = [f for f in ds.fatal if f.file and f.file.endswith(f"{int(year)}.csv")]
+        why = ("：" + "；".join(f"{f.where()}：{f.message}" for f in unreadable)
+               if unreadable else "")
+        raise ParameterError(f"{scope} 没有任何单位的 {year} 年度统计数据可以导出{why}")
     findings = check_region_year(ds, ids, int(year))
     wb = build_workbook(ds, int(year), ids, findings, scope)
     buffer = io.BytesIO()
