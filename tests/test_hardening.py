@@ -345,6 +345,8 @@ def test_upper_case_extension_is_named(tmp_path, capsys):
     code, out, _ = cli(capsys, "check", "--data", data, "--year", 2021)
     assert "IN_file_name" in out and "2020.CSV" in out and "2020.csv" in out
     assert "结转" in out
+    review = str(prepare("aa", 2021, data).review())
+    assert "不适用" in review and "2020.CSV" in review
 
 
 # ---------------------------------------------------------------- what check passes, report builds

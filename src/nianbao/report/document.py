@@ -194,7 +194,7 @@ def validation_html(report: Report, findings: list[Finding]) -> str:
         elif rule.scope == "generated":
             result, detail = "由生成保证", html.escape(rule.model_extra.get("generated_note", ""))
         elif rule.scope == "cross_year" and report.prev is None:
-            result, detail = "不适用", f"无 {report.year - 1} 年度数据"
+            result, detail = "不适用", html.escape(_no_prev_reason(report, findings))
         else:
             result, detail = "通过", ""
         rows.append((RESULT_ORDER[result], rule.id, rule.title_zh, result, detail))
@@ -217,6 +217,16 @@ def validation_html(report: Report, findings: list[Finding]) -> str:
         '<table class="review-table"><thead><tr><th>规则</th><th>结果</th>'
         f"<th>说明及涉及单元格</th></tr></thead><tbody>{body}</tbody></table></section>"
     )
+
+
+def _no_prev_reason(report: Report, findings: list[Finding]) -> str:
+    """Why last year's data is absent: a statistics file that was not read says so."""
+    prev = report.year - 1
+    unread = [f for f in findings if f.rule == "IN_file_name" and f.file
+              and Path(f.file).stem == str(prev)]
+    if unread:
+        return f"无 {prev} 年度数据：{unread[0].file} 未读取（{unread[0].message}）"
+    return f"无 {prev} 年度数据"
 
 
 def _css(result: str) -> str:
