@@ -775,3 +775,12 @@ def test_report_and_summary_refuse_an_output_folder_in_the_data(tmp_path, capsys
                            data / "build", "--formats", "html")
         assert code == 1 and "数据目录" in err and str(data / "build") in err
     assert not (data / "build").exists() and not (data / "_failed").exists()
+
+
+@pytest.mark.parametrize(("code", "needle"), [(28, "磁盘已满"), (30, "只读"), (13, "没有写入权限"),
+                                              (20, "同名文件")])
+def test_write_errors_are_described_with_the_path(code, needle):
+    from nianbao.files import describe_os_error
+
+    text = describe_os_error(OSError(code, "raw", "/srv/build/2021/aa/report.pdf"))
+    assert needle in text and "/srv/build/2021/aa/report.pdf" in text
