@@ -568,6 +568,7 @@ def test_gbk_file_that_decodes_as_utf8_gets_an_encoding_hint(tmp_path):
     (lambda t: t.replace("测试区甲街道办事处", ""), "单位全称"),
     (lambda t: t.replace(",测试区,街道,", ",测试区,社区,", 1), "单位类型"),
     (lambda t: t.replace("aa,", "AA,", 1), None),
+    (lambda t: t.replace("测试区甲街道办事处", '"测试区\n甲街道办事处"'), "控制字符"),
 ])
 def test_report_names_the_real_registry_problem(tmp_path, capsys, edit, needle):
     data = dataset(tmp_path)

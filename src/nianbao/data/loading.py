@@ -223,11 +223,15 @@ def load_agencies(data_dir: Path) -> tuple[pd.DataFrame, list[Finding]]:
             agency_id=r.agency_id,
             message=f"单位类型“{r.kind}”无效，应为{'、'.join(AGENCY_KINDS)}之一",
         ))
-    empty_name = (frame["name"] == "") & ~bad
+    control = frame[["name", "short_name", "region"]].apply(
+        lambda c: c.astype(str).str.contains(r"[\x00-\x1f\x7f]", regex=True)).any(axis=1)
+    empty_name = ((frame["name"] == "") | control) & ~bad
     for _, r in frame[empty_name].iterrows():
         findings.append(Finding(
             rule="IN_agency_name", severity="error", file=where, line=int(r.line),
-            agency_id=r.agency_id, message="单位全称（name）为空",
+            agency_id=r.agency_id,
+            message="单位全称（name）为空" if r["name"] == "" else
+                    "单位名称或地区中含有换行符或其他控制字符，请改为一行文字",
         ))
     keep = ~(bad | dup | kind_bad | empty_name)
     frame = frame[keep].copy()
