@@ -33,8 +33,25 @@ class ParameterError(NianbaoError, ValueError):
     """A notebook parameter that does not match the data (unknown agency, year without data)."""
 
 
+class OutputRefused(ParameterError):
+    """An output path (``--out``, ``--xlsx``) that would overwrite an input or a file of another
+    kind, or that cannot be written at all."""
+
+
+class MissingFeeFigures(NianbaoError, ValueError):
+    """The fee statement of section 六 cannot be written: front-matter figures are missing."""
+
+    def __init__(self, message: str, missing: list[str]):
+        super().__init__(message)
+        self.missing = missing
+
+
 class ReportBlocked(NianbaoError, RuntimeError):
     """A publish build of a report that still has validation errors."""
+
+
+class UnsafePathError(NianbaoError, ValueError):
+    """An id or name from the data that would make a path outside the output folder."""
 
 
 class ParamsError(NianbaoError, ValueError):

@@ -31,6 +31,15 @@ class Freshness:
         return self.skip
 
 
+def _well_formed(entry: object) -> bool:
+    """An entry this version wrote; anything else is dropped and its run rebuilt."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+        return False
+    outputs, failure = entry.get("outputs", {}), entry.get("failure", {})
+    return (isinstance(outputs, dict) and all(isinstance(v, dict) for v in outputs.values())
+            and isinstance(failure, dict))
+
+
 class Manifest:
     def __init__(self, path: Path, runs: dict[str, dict] | None = None,
                  extra: dict | None = None) -> None:
@@ -47,7 +56,11 @@ class Manifest:
             return cls(path)
         if not isinstance(data, dict) or data.get("version") != VERSION:
             return cls(path)
-        return cls(path, dict(data.get("runs") or {}), dict(data.get("extra") or {}))
+        runs, extra = data.get("runs"), data.get("extra")
+        # Valid JSON of the wrong shape is as good as no manifest: everything is rebuilt.
+        runs = {str(k): v for k, v in runs.items() if _well_formed(v)} if isinstance(
+            runs, dict) else {}
+        return cls(path, runs, extra if isinstance(extra, dict) else {})
 
     def save(self) -> None:
         data = {"version": VERSION, "runs": dict(sorted(self.runs.items())), "extra": self.extra}

@@ -8,6 +8,7 @@ ignored.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from nianbao.run.targets import DEFAULT_KINDS, OUTPUT_KINDS
 PROFILES = ("review", "publish")
 KEYS = ("name", "title", "years", "region", "agencies", "formats", "profile", "allow_errors",
         "summaries", "timeout", "parameters")
+MAX_TIMEOUT = 7 * 24 * 3600  # a week: anything longer is a typo, and inf/nan cannot be waited on
 #: Parameters the batch sets itself; a batch file may not set them under ``parameters``.
 RESERVED_PARAMETERS = ("agency_id", "year", "data_dir", "profile", "allow_errors", "region",
                        "make_docx")
@@ -114,8 +116,10 @@ def from_mapping(data: object, name: str, path: Path | None = None) -> BatchPara
         if key in data and not isinstance(data[key], bool):
             raise ParamsError(f"{where}：{key} 应为 true 或 false")
     timeout = data.get("timeout", 600)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise ParamsError(f"{where}：timeout 应为正数（秒）")
+    if (isinstance(timeout, bool) or not isinstance(timeout, int | float)
+            or not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT):
+        raise ParamsError(f"{where}：timeout 应为不超过 {MAX_TIMEOUT} 的正数（秒），"
+                          f"实际为“{timeout}”")
     parameters = data.get("parameters") or {}
     if not isinstance(parameters, dict):
         raise ParamsError(f"{where}：parameters 应为“参数名: 值”形式的映射")
@@ -143,6 +147,10 @@ def load_params(path: Path) -> BatchParams:
         raise ParamsError(f"参数文件不存在：{path}") from None
     except UnicodeDecodeError:
         raise ParamsError(f"{path}：不是 UTF-8 编码，请另存为 UTF-8") from None
+    except IsADirectoryError:
+        raise ParamsError(f"{path}：是目录，不是参数文件") from None
+    except OSError as exc:
+        raise ParamsError(f"{path}：无法读取（{exc.strerror}）") from None
     except yaml.YAMLError as exc:
         raise ParamsError(f"{path}：YAML 格式错误：{exc}") from None
     return from_mapping(data, path.stem, path)

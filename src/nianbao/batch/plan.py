@@ -23,7 +23,7 @@ from nianbao.batch.sources import (
     package_hash,
     template_hash,
 )
-from nianbao.errors import PlanError
+from nianbao.errors import ParameterError, PlanError, UnsafePathError
 from nianbao.paths import display_path
 from nianbao.run.targets import (
     REPORT_NOTEBOOK,
@@ -78,6 +78,9 @@ class Plan:
     #: Every agency-year of the batches, whatever --agency/--year selected: the validation
     #: files always cover the whole batch.
     scope: list[tuple[str, int]] = field(default_factory=list)
+    #: Statistics files that could not be read (one line each): the build goes on with the
+    #: other years and then exits with 1.
+    unreadable: list[str] = field(default_factory=list)
 
 
 def input_key(spec: RunSpec, data_fingerprint: str) -> str:
@@ -158,6 +161,7 @@ def make_plan(
     """
     problems: list[str] = list(scan.problems)
     notes: list[str] = []
+    unreadable: list[str] = []
     registry = scan.agencies
     for agency_id in agencies or []:
         if agency_id not in registry:
@@ -183,6 +187,10 @@ def make_plan(
                                 f"{'、'.join(r for r in regions if r) or '无'}）")
                 continue
             members = regions[batch.region]
+            if "" in regions and not any("未填写地区" in n for n in notes):
+                lost = "、".join(f"{scan.name(a)}（{a}）" for a in regions[""])
+                notes.append(f"{display_path(data_dir / 'agencies.csv')}：{lost} 未填写地区"
+                             "（region 列），不属于任何地区，按地区选择的批次不会生成其报告")
         else:
             members = list(batch.agencies)
             unknown = [a for a in members if a not in registry]
@@ -195,6 +203,13 @@ def make_plan(
         batch_years = [y for y in batch.years if not wanted_years or y in wanted_years]
         for year in batch_years:
             with_data = [a for a in members if scan.has(a, year)]
+            if year in scan.broken:
+                problem = (f"{scan.broken[year]}（{year} 年度的报告不能生成，"
+                           "其他年度照常生成）")
+                if problem not in unreadable:
+                    unreadable.append(problem)
+                if not with_data:
+                    continue
             if not with_data and batch.region is not None:
                 problems.append(f"{where}：{year} 年度没有统计数据"
                                 f"（{display_path(data_dir / 'stats' / f'{year}.csv')}；"
@@ -212,9 +227,18 @@ def make_plan(
                     else:
                         problems.append(f"{where}：{message}")
                     continue
-                spec = report_spec(agency_id, year, data_dir, out_dir, batch_kinds,
-                                   batch_profile, batch.allow_errors, batch.timeout,
-                                   extra=batch.parameters)
+                try:
+                    spec = report_spec(agency_id, year, data_dir, out_dir, batch_kinds,
+                                       batch_profile, batch.allow_errors, batch.timeout,
+                                       extra=batch.parameters)
+                except UnsafePathError as exc:  # never a path outside the output folder
+                    message = f"{display_path(data_dir / 'agencies.csv')}：{exc}，不能生成其报告"
+                    if batch.region is not None:
+                        if f"{message}，跳过" not in notes:
+                            notes.append(f"{message}，跳过")
+                    else:
+                        problems.append(f"{where}：{message}")
+                    continue
                 _check_parameters(spec, problems, seen_param_problems)
                 key = input_key(spec, scan.fingerprint(agency_id, year))
                 row = registry[agency_id]
@@ -222,7 +246,12 @@ def make_plan(
                           row.get("short_name", ""), batch.name)
                 _add(runs, run, where, problems)
         if not agencies:
-            for run in summary_runs(batch, scan, out_dir, batch_years, batch_kinds):
+            try:
+                summaries = summary_runs(batch, scan, out_dir, batch_years, batch_kinds)
+            except (ParameterError, UnsafePathError) as exc:  # a bad regions.csv
+                problems.append(f"{where}：{exc}")
+                summaries = []
+            for run in summaries:
                 _check_parameters(run.spec, problems, seen_param_problems)
                 _add(runs, run, where, problems)
     for agency_id in agencies or []:
@@ -236,7 +265,8 @@ def make_plan(
     if problems:
         raise PlanError(problems)
     ordered = sorted(runs.values(), key=lambda r: (r.year, r.kind != "report", r.target))
-    return Plan(ordered, data_dir, out_dir, scan, batches, notes, sorted(scope))
+    return Plan(ordered, data_dir, out_dir, scan, batches, [*unreadable, *notes], sorted(scope),
+                unreadable)
 
 
 def _add(runs: dict[str, Run], run: Run, where: str, problems: list[str]) -> None:

@@ -28,7 +28,8 @@ from nianbao.batch.params import BatchParams, find_params, load_params
 from nianbao.batch.plan import Plan, Run, make_plan, run_label
 from nianbao.batch.scan import DataScan, scan
 from nianbao.batch.sources import package_hash
-from nianbao.errors import ParamsError, PlanError
+from nianbao.errors import OutputRefused, ParamsError, PlanError
+from nianbao.files import describe_os_error, guard_output_dir
 from nianbao.paths import display_path
 from nianbao.run.execute import Failure, RunOutcome, RunResult, write_outcome
 
@@ -235,7 +236,10 @@ def execute(todo: list[Run], opts: BuildOptions, manifest: Manifest, console: _C
                                          failure=Failure("worker", "工作进程意外退出"))
                 result = write_outcome(run.spec, outcome)
                 entry = _entry(run, outcome, result, opts.out_dir)
-                manifest.record(run.target, entry)
+                try:
+                    manifest.record(run.target, entry)
+                except OSError as exc:  # the run's files are in place; the next build redoes it
+                    console.warn(f"无法写入构建记录：{describe_os_error(exc)}")
                 report.executed.append(run.target)
                 if not result.ok:
                     failed += 1
@@ -389,10 +393,14 @@ def _summary(report: BuildReport, opts: BuildOptions, manifest: Manifest,
     out = opts.out_dir
     console.say(f"索引：{display_path(out / 'index.html')}；校验结果："
                 f"{display_path(out / 'validation.csv')}、{display_path(out / 'validation.json')}")
+    if plan.unreadable:
+        console.say("以下统计数据文件有问题，相应年度的报告未能生成：")
+        for line in plan.unreadable:
+            console.say(f"  - {line}")
     if console.log is not None:
         console.say(f"日志（含失败的完整错误信息）：{display_path(console.log.path)}")
     report.failed = failed
-    report.exit_code = EXIT_FAILED if failed else EXIT_OK
+    report.exit_code = EXIT_FAILED if failed or plan.unreadable else EXIT_OK
 
 
 # ------------------------------------------------------------------ the build
@@ -414,6 +422,12 @@ def build(opts: BuildOptions, out: TextIO | None = None, err: TextIO | None = No
     report = BuildReport()
     opts.out_dir = Path(opts.out_dir).resolve()
     opts.data_dir = Path(opts.data_dir).resolve()
+    try:
+        guard_output_dir(opts.out_dir, opts.data_dir)
+    except OutputRefused as exc:
+        console.warn(f"不能开始构建：{exc}")
+        report.exit_code = EXIT_UNUSABLE
+        return report
     manifest = Manifest.load(opts.out_dir)
     if not opts.dry_run:
         console.log = BuildLog(opts.out_dir)
@@ -447,7 +461,13 @@ def _build(opts: BuildOptions, console: _Console, report: BuildReport, manifest:
         _dry_run(states, console)
         report.skipped = [run.target for run, s in states if s.skip]
         return report
-    lock = _lock(opts.out_dir)
+    try:
+        lock = _lock(opts.out_dir)
+    except OSError as exc:
+        console.warn(f"不能开始构建：无法写入输出目录 {display_path(opts.out_dir)}"
+                     f"（{exc.strerror}）")
+        report.exit_code = EXIT_UNUSABLE
+        return report
     if lock is None:
         console.warn(f"不能开始构建：另一个构建正在向 {display_path(opts.out_dir)} 写入，"
                      "请等它结束后再运行。")
@@ -502,6 +522,11 @@ def _run(plan: Plan, opts: BuildOptions, console: _Console, report: BuildReport,
         for problem in exc.problems:
             console.warn(f"  - {problem}")
         report.exit_code = EXIT_UNUSABLE
+        return report
+    except OSError as exc:  # the index or validation files cannot be written (disk full …)
+        console.warn(f"无法写入输出目录 {display_path(opts.out_dir)}：{describe_os_error(exc)}")
+        report.seconds = time.perf_counter() - started
+        report.exit_code = EXIT_FAILED
         return report
     except KeyboardInterrupt:
         report.interrupted = True

@@ -42,4 +42,4 @@ class DataScan(RawData):
 def scan(data_dir: Path | str) -> DataScan:
     """Read ``agencies.csv`` and every ``stats/<year>.csv`` of ``data_dir``."""
     raw = read_raw(data_dir)
-    return DataScan(raw.data_dir, raw.agencies, raw.cells, raw.problems)
+    return DataScan(raw.data_dir, raw.agencies, raw.cells, raw.problems, raw.broken)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,11 +22,11 @@ from nianbao.checks.text_rules import (
     text_fingerprint,
 )
 from nianbao.data.dataset import Dataset
-from nianbao.data.layout import DEADLINES_FILE
-from nianbao.data.loading import AGENCY_KINDS, PROSE_SECTIONS
+from nianbao.data.loading import AGENCY_KINDS, PROSE_SECTIONS, gbk_reading, stats_files
 from nianbao.findings import Finding
 from nianbao.formats.expr import compile_expr, refs_in
 from nianbao.formats.spec import ReportFormat, Rule, all_formats, format_for_year
+from nianbao.paths import display_path
 
 TEXT_REUSE_THRESHOLD = 0.5  # share of this year's sentences repeated from last year
 LOCAL_DEADLINE = (1, 31)  # default month/day for 街道/乡镇 when data/deadlines.csv says nothing
@@ -45,7 +44,41 @@ def validate(ds: Dataset) -> list[Finding]:
                 findings += _formula_rule(ds, fmt, rule, rows)
             elif rule.id in TEXT_RULES:
                 findings += TEXT_RULES[rule.id](ds, fmt, rule, rows)
+        findings += _fee_figures(ds, fmt, rows)
     return findings
+
+
+def _fee_figures(ds: Dataset, fmt: ReportFormat, rows: np.ndarray) -> list[Finding]:
+    """Section 六 states the fee figures of the front matter (F2021): the statement cannot be
+    written when some are missing, or when all are and table 三 shows applications dropped for
+    not paying a fee (then "no fee" would contradict the table)."""
+    if "t3.res_other_no_fee.total" not in ds.ref_index or not any(
+            "t3.res_other_no_fee.total" == r for r in fmt.cell_refs()):
+        return []
+    from nianbao.data.loading import FEE_KEYS, FEE_NAMES
+
+    dropped = ds.values[:, ds.ref_index["t3.res_other_no_fee.total"]]
+    out = []
+    for k in rows:
+        key = ds.key_list[k]
+        narrative = ds.texts.get(key)
+        if narrative is None or not narrative.meta:
+            continue  # no file, or unreadable front matter: reported by the loader
+        missing = [f for f in FEE_KEYS if narrative.meta.get(f) is None]
+        if not missing or (len(missing) == len(FEE_KEYS) and not dropped[k] > 0):
+            continue
+        names = "、".join(f"{m}（{FEE_NAMES[m]}）" for m in missing)
+        why = ("表三“申请人逾期未按收费通知要求缴纳费用”为 "
+               f"{_num(dropped[k])} 件，" if len(missing) == len(FEE_KEYS) else "")
+        out.append(Finding(
+            rule="R_fee_figures", severity="error", agency_id=key[0], year=key[1],
+            cells=[f"s6.{m}" for m in missing], labels=[_label(fmt, f"s6.{m}", key[1])
+                                                          for m in missing],
+            file=narrative.path, line=1, expected="、".join(missing),
+            message=f"{why}正文头部信息缺少 {names}：第六部分须说明信息处理费的收取情况，"
+                    "请在头部信息中填写（没有则填 0）",
+        ))
+    return out
 
 
 def check(ds: Dataset, agencies=None, years=None) -> list[Finding]:
@@ -56,7 +89,26 @@ def check(ds: Dataset, agencies=None, years=None) -> list[Finding]:
     if years:
         wanted = {int(y) for y in years}
         found = [f for f in found if f.year is None or f.year in wanted]
+        found += _no_data(ds, sorted(wanted), agencies)
     return found
+
+
+def _no_data(ds: Dataset, years: list[int], agencies) -> list[Finding]:
+    """A requested year with no statistics at all is an error, not "0 errors"."""
+    out = []
+    have = ds.years()
+    files = "、".join(map(str, stats_files(ds.data_dir))) or "无"
+    for year in years:
+        where = display_path(ds.data_dir / "stats" / f"{year}.csv")
+        if year in have or any(f.file == where for f in ds.findings):
+            continue  # data, or a file the loader already said it could not read
+        who = f"所选单位{'、'.join(agencies)}" if agencies else "任何单位"
+        out.append(Finding(
+            rule="IN_no_data", severity="error", year=year,
+            file=where, message=f"没有{who}的 {year} 年度统计数据，无可校验"
+                    f"（已有统计数据的年度：{files}）",
+        ))
+    return out
 
 
 # ---------------------------------------------------------------- formula rules
@@ -157,33 +209,74 @@ def _finding(rule: Rule, ds: Dataset, row: int, message: str, **kw) -> Finding:
                    agency_id=ds.key_list[row][0], year=ds.key_list[row][1], **kw)
 
 
+#: Beyond these a figure cannot be a real count or amount (and would not print sensibly).
+PLAUSIBLE_MAX = {"件": 1e8, "项": 1e8, "元": 1e13, "万元": 1e9, None: 1e13}
+#: Units a cell may carry after its number, by the unit of its column (None: a money column
+#: whose unit is written in the data, F2019 采购总金额).
+ALLOWED_UNITS = {"件": ("件", "项"), "项": ("件", "项"), "万元": ("万元",), None: ("元", "万元")}
+
+
 @_text_rule("R6_types")
 def _types(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list[Finding]:
     cells = ds.cells
     cells = cells[cells["valid"].astype(bool) & (cells["format"] == fmt.id)]
     if not len(cells):
         return []
-    spec = {
-        f"{t.id}.{r.id}.{c.id}": (c.type, c.min)
-        for t in fmt.tables for r in t.data_rows for c in t.columns
-    }
-    kinds = cells["ref"].map({k: v[0] for k, v in spec.items()})
-    mins = cells["ref"].map({k: v[1] for k, v in spec.items()}).astype(float)
+    columns = {f"{t.id}.{r.id}.{c.id}": c for t in fmt.tables for r in t.data_rows
+               for c in t.columns}
+    refs = cells["ref"]  # categorical: every map below works on the distinct ids only
+    kinds = refs.map({k: c.type for k, c in columns.items()})
+    mins = refs.map({k: c.min for k, c in columns.items()}).astype(float)
+    units = refs.map({k: c.unit for k, c in columns.items()}).astype(object)
+    limits = refs.map({k: PLAUSIBLE_MAX.get(c.unit, PLAUSIBLE_MAX[None])
+                       for k, c in columns.items()}).astype(float)
+    own = cells["unit"].astype(object)
+    has_unit = own != ""
+    # a cell's own unit (元 or 万元) sets its scale where the column has none
+    limits = limits.where(~(has_unit & units.isna() & (own == "万元")), PLAUSIBLE_MAX["万元"])
     value = cells["value_num"]
     blank = cells["blank"].astype(bool)
-    not_number = ~blank & value.isna()
+    nan = ~blank & value.isna()
+    overflow = pd.Series(False, index=cells.index)
+    if nan.any():
+        raw = cells["value"][nan].astype(str).str.strip().str.lower()
+        overflow[nan] = (raw.str.fullmatch(r"[+-]?(inf|infinity|nan)")
+                         | raw.str.fullmatch(r"[+-]?[\d.]+e\+?\d{3,}")).to_numpy(dtype=bool)
+    not_number = nan & ~overflow
     negative = value.notna() & mins.notna() & (value < mins)
     fraction = value.notna() & (kinds == "integer") & (value != value.round())
+    too_big = value.notna() & (value.abs() > limits)
+    wrong_unit = pd.Series(False, index=cells.index)
+    if has_unit.any():
+        wrong_unit[has_unit] = [u not in ALLOWED_UNITS.get(cu, ALLOWED_UNITS[None])
+                                for u, cu in zip(own[has_unit], units[has_unit], strict=True)]
     out = []
-    for mask, why in ((not_number, "不是数字"), (negative, "不能为负数"),
-                      (fraction, "应为整数")):
+    for mask, why in ((not_number, "不是数字"),
+                      (overflow, "不是有限的数（数字过大，或写成了 inf、nan）"),
+                      (negative, "不能为负数"),
+                      (fraction, "应为整数"), (too_big, "超出合理范围，请核对"),
+                      (wrong_unit, None)):
         for r in cells[mask].itertuples():
             label = fmt.cell_label(r.ref)
+            column_unit = units[r.Index]
+            expected = "非负整数" if kinds[r.Index] == "integer" else "非负数"
+            if why is None:
+                allowed = ALLOWED_UNITS.get(column_unit, ALLOWED_UNITS[None])
+                message = (f"“{label}”的值“{r.value}”带有单位“{r.unit}”，与本栏的单位不符"
+                           f"（本栏应填{'或'.join(allowed)}）；请按本栏单位填写数字")
+                expected = "或".join(allowed)
+            else:
+                message = f"“{label}”的值“{r.value}”{why}"
+                hint = gbk_reading(str(r.value)) if why == "不是数字" else None
+                if hint:
+                    message += (f"；此值按 GBK 编码读作“{hint}”，文件 {r.file} 可能是 GBK 编码，"
+                                "请另存为 UTF-8 编码")
+                elif why.startswith("超出") and column_unit:
+                    message += f"（以{column_unit}计，上限 {limits[r.Index]:,.0f}）"
             out.append(Finding(
                 rule=rule.id, severity=rule.level, agency_id=r.agency_id, year=int(r.year),
                 cells=[r.ref], labels=[label], actual=r.value, file=r.file, line=int(r.line),
-                expected="非负整数" if kinds[r.Index] == "integer" else "非负数",
-                message=f"“{label}”的值“{r.value}”{why}",
+                expected=expected, message=message,
             ))
     return out
 
@@ -232,20 +325,10 @@ def _sections(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> l
     return out
 
 
-def _deadlines(data_dir: Path) -> dict[tuple[str, str], tuple[int, int]]:
-    """Local deadlines (``data/deadlines.csv``: region,kind,deadline as MM-DD), if any."""
-    path = Path(data_dir) / DEADLINES_FILE
-    if not path.exists():
-        return {}
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return {(r.region, r.kind): tuple(int(x) for x in r.deadline.split("-"))
-            for r in frame.itertuples()}
-
-
 def _timeliness(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list[Finding]:
     wanted = {"R11_deadline_department": "department", "R11_deadline_government": "government",
               "R11_local_deadlines": "local"}[rule.id]
-    local = _deadlines(ds.data_dir) if wanted == "local" else {}
+    local = ds.deadlines if wanted == "local" else {}
     kinds = ds.keys.agency_id.map(ds.agencies["kind"]).map(AGENCY_KINDS).to_numpy()
     regions = ds.keys.agency_id.map(ds.agencies["region"]).to_numpy()
     kind_names = ds.keys.agency_id.map(ds.agencies["kind"]).to_numpy()

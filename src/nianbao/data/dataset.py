@@ -18,6 +18,7 @@ from nianbao.data.layout import INPUT_REFS
 from nianbao.data.loading import (
     agency_record,
     load_agencies,
+    load_deadlines,
     load_stats,
     load_texts,
     missing_cell_finding,
@@ -52,6 +53,8 @@ class Dataset:
     blank: np.ndarray = field(repr=False)
     derived: np.ndarray = field(repr=False)
     units: dict[tuple[int, str], str] = field(repr=False, default_factory=dict)
+    #: Local deadlines of ``deadlines.csv``: (region, kind) → (month, day).
+    deadlines: dict[tuple[str, str], tuple[int, int]] = field(repr=False, default_factory=dict)
 
     # ----------------------------------------------------------------- lookup
 
@@ -226,13 +229,15 @@ def load(
         wanted_years, agencies=set(agencies) if agencies else None,
     )
     findings += problems
+    deadlines, problems = load_deadlines(data_dir)
+    findings += problems
     refs = _all_refs()
     values, blank, units, present = _matrix(valid, keys, refs)
     findings += _missing_cells(present, keys, refs, valid)
     _fill_inputs(values, refs, keys, texts)
     derived = _derive_totals(values, blank, keys, refs)
     dataset = Dataset(data_dir, registry, cells, texts, findings, keys, refs, values, blank,
-                      derived, units)
+                      derived, units, deadlines)
     if strict and dataset.fatal:
         raise DataReadError(dataset.fatal)
     return dataset

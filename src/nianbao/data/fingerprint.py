@@ -103,6 +103,9 @@ class RawData:
     agencies: dict[str, dict[str, str]]  # registry rows by agency_id, in file order
     cells: dict[str, dict[int, list[str]]]  # agency → year → "table␟row␟col␟value" lines
     problems: list[str] = field(default_factory=list)  # files that could not be read
+    #: Statistics files with a problem, by year: that year's reports fail or are skipped,
+    #: the other years are built.
+    broken: dict[int, str] = field(default_factory=dict)
     _digests: dict[str, dict[int, str]] = field(default_factory=dict, repr=False)
 
     def years_of(self, agency_id: str) -> list[int]:
@@ -175,6 +178,9 @@ def read_registry(data_dir: Path, problems: list[str],
     if not registry.exists():
         problems.append(f"{registry}: 文件不存在")
         return agencies
+    if not registry.is_file():
+        problems.append(f"{registry}: 是目录，不是单位名录文件")
+        return agencies
     raw = registry.read_bytes()
     if only is not None and len(only) <= FEW and b'"' not in raw:
         lines = [_first_line(raw), *_own_lines(raw, only)]
@@ -199,6 +205,7 @@ def read_raw(data_dir: Path | str, agency_ids: Iterable[str] | None = None,
     only = None if agency_ids is None else {a.strip() for a in agency_ids}
     agencies = read_registry(data_dir, problems, only)
     cells: dict[str, dict[int, list[str]]] = {}
+    broken: dict[int, str] = {}
     folder = data_dir / STATS_DIR
     for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
         if not re.fullmatch(r"\d{4}", path.stem):
@@ -206,21 +213,30 @@ def read_raw(data_dir: Path | str, agency_ids: Iterable[str] | None = None,
         year = int(path.stem)
         if up_to is not None and year > up_to:
             continue
+        if not path.is_file():
+            broken[year] = f"{path}: 不是文件"
+            continue
         raw = path.read_bytes()
+        if not raw.strip():
+            broken[year] = f"{path}: 文件为空"
+            continue
         if only is not None and len(only) <= FEW and b'"' not in raw:  # one record per line
             if not _header_ok(next(csv.reader([_first_line(raw)]), None)):
-                problems.append(f"{path}: 表头不正确")
+                broken[year] = f"{path}: 表头不正确"
                 continue
             records = csv.reader(_own_lines(raw, only))
         else:
-            reader = csv.reader(io.StringIO(_decode(raw, path, problems)))
+            year_problems: list[str] = []
+            reader = csv.reader(io.StringIO(_decode(raw, path, year_problems)))
+            if year_problems:
+                broken[year] = year_problems[0]
             header = next(reader, None)
             if not _header_ok(header):
-                problems.append(f"{path}: 表头不正确")
+                broken[year] = f"{path}: 表头不正确"
                 continue
             records = reader
         _collect(records, year, only, cells)
-    return RawData(data_dir, agencies, cells, problems)
+    return RawData(data_dir, agencies, cells, problems, broken)
 
 
 def agency_fingerprint(data_dir: Path | str, agency_id: str, year: int) -> str:

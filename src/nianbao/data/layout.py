@@ -6,8 +6,9 @@ importing pandas.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
+
+from nianbao.files import SLUG  # noqa: F401  (agency ids and region folder names)
 
 AGENCIES_FILE = "agencies.csv"
 STATS_DIR = "stats"  # stats/<year>.csv
@@ -23,7 +24,6 @@ STATS_COLUMNS = ("agency_id", "table", "row", "col", "value")
 # Inputs stated in a narrative's front matter (section 六), named ``s6.<key>`` in rules.
 FEE_KEYS = ("fee_notices_issued", "fee_notices_amount_yuan", "fee_collected_yuan")
 INPUT_REFS = tuple(f"s6.{k}" for k in FEE_KEYS)
-SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # agency ids and region folder names
 
 
 def stats_path(data_dir: str | Path, year: int) -> Path:

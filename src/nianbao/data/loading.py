@@ -7,7 +7,10 @@ encoding, wrong header) yields a *fatal* finding.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import math
 import re
 from collections.abc import Sequence
 from functools import cache
@@ -21,6 +24,7 @@ from pandas.api.types import union_categoricals
 from nianbao.data.layout import (
     AGENCIES_FILE,
     AGENCY_COLUMNS,
+    DEADLINES_FILE,
     FEE_KEYS,
     SLUG,
     STATS_COLUMNS,
@@ -42,8 +46,22 @@ OPTIONAL_CELL = re.compile(
 
 
 def read_utf8(path: Path) -> tuple[str | None, Finding | None]:
-    """Text of a UTF-8 file (BOM tolerated); a clear fatal finding for GBK or other encodings."""
-    raw = path.read_bytes()
+    """Text of a UTF-8 file (BOM tolerated); a clear fatal finding for GBK or other encodings,
+    for a directory where a file should be, or a file that cannot be read.
+
+    ``FileNotFoundError`` still propagates: callers word a missing file themselves.
+    """
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        return None, Finding(rule="IN_not_a_file", severity="error", fatal=True,
+                             file=display_path(path), message="这是一个目录，应为数据文件")
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        return None, Finding(rule="IN_unreadable", severity="error", fatal=True,
+                             file=display_path(path),
+                             message=f"无法读取此文件（{exc.strerror or exc}）")
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
@@ -60,27 +78,110 @@ def read_utf8(path: Path) -> tuple[str | None, Finding | None]:
 
 
 def _read_csv(
-    path: Path, columns: Sequence[str], dtype=object
+    path: Path, columns: Sequence[str], dtype=object, min_fields: int = 1
 ) -> tuple[pd.DataFrame | None, list[Finding]]:
-    import io
+    """A CSV file as text columns plus ``line``; rows of the wrong width become findings.
 
+    The fast C parser reads well-formed files; a file it cannot tokenize (a row with an extra
+    field) is read again row by row, so that one bad row costs that row, not the whole file.
+    Rows with fewer than ``min_fields`` fields are reported too (pandas would pad them).
+    """
     text, problem = read_utf8(path)
     if problem:
         return None, [problem]
-    frame = pd.read_csv(io.StringIO(text), dtype=dtype, keep_default_na=False, na_filter=False)
-    header = [c.strip() for c in frame.columns]
+    where = display_path(path)
+    if not text.strip():
+        return None, [Finding(rule="IN_empty_file", severity="error", fatal=True, file=where,
+                              line=1, message=f"文件为空：第 1 行应为表头 {','.join(columns)}")]
+    findings: list[Finding] = []
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=dtype, keep_default_na=False,
+                            na_filter=False, skip_blank_lines=False)
+        frame["line"] = np.arange(len(frame)) + 2
+    except pd.errors.ParserError:
+        frame, findings = _read_csv_rows(text, where, dtype)
+    header = [str(c).strip() for c in frame.columns[:-1]]
     columns = list(columns)
     if header[: len(columns)] != columns:
         return None, [
             Finding(
-                rule="IN_header", severity="error", fatal=True, file=display_path(path), line=1,
+                rule="IN_header", severity="error", fatal=True, file=where, line=1,
                 message=f"表头应为 {','.join(columns)}，实际为 {','.join(header)}",
             )
         ]
-    frame.columns = header
-    frame = frame[columns]
-    frame["line"] = np.arange(len(frame)) + 2
-    return frame, []
+    frame.columns = [*header, "line"]
+    frame = frame[[*columns, "line"]]
+    frame = frame[_nonblank_rows(frame[columns])]
+    if min_fields > 1 and not findings:
+        frame, findings = _short_rows(frame, text, min_fields, where)
+    return frame.copy(), findings
+
+
+def _nonblank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows with any text (empty lines are kept by the parser only to count lines right)."""
+    keep = np.zeros(len(frame), dtype=bool)
+    for column in frame.columns:
+        keep |= ~_empty(frame[column])
+    return keep
+
+
+def _empty(values: pd.Series) -> np.ndarray:
+    """Cells with no text (a missing field, or an empty one)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        filled = np.array([str(c).strip() != "" for c in values.cat.categories] + [False])
+        return ~filled[codes]  # code -1 (missing) picks the final False
+    return (values.isna() | (values.astype(str).str.strip() == "")).to_numpy()
+
+
+def _short_rows(frame: pd.DataFrame, text: str, min_fields: int, where: str):
+    """Rows the parser padded because fields were missing: reported and dropped."""
+    empty = _empty(frame[frame.columns[min_fields - 1]])
+    if not empty.any():
+        return frame, []
+    lines = text.splitlines()
+    bad = np.zeros(len(frame), dtype=bool)
+    findings = []
+    for k in np.flatnonzero(empty):
+        number = int(frame["line"].iat[k])
+        record = next(csv.reader([lines[number - 1]]), []) if number <= len(lines) else []
+        if len(record) < min_fields:
+            bad[k] = True
+            findings.append(Finding(
+                rule="IN_malformed_row", severity="error", file=where, line=number,
+                agency_id=(record[0].strip() or None) if record else None,
+                actual=len(record), expected=min_fields,
+                message=f"第 {number} 行只有 {len(record)} 个字段，应为 {min_fields} 个"
+                        f"（{','.join(str(c) for c in frame.columns[:min_fields])}）；"
+                        "空白单元格请保留逗号并将值留空，此行未读取",
+            ))
+    return frame[~bad], findings
+
+
+def _read_csv_rows(text: str, where: str, dtype) -> tuple[pd.DataFrame, list[Finding]]:
+    """Row-by-row reading of a file the fast parser rejected; wrong-width rows are findings."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    rows, lines, findings = [], [], []
+    for record in reader:
+        if not any(field.strip() for field in record):
+            continue
+        if len(record) != len(header):
+            findings.append(Finding(
+                rule="IN_malformed_row", severity="error", file=where, line=reader.line_num,
+                agency_id=record[0].strip() or None, actual=len(record), expected=len(header),
+                message=f"第 {reader.line_num} 行有 {len(record)} 个字段，应为 {len(header)} 个"
+                        f"（{','.join(header)}）；多余的逗号请删除或给含逗号的值加引号，"
+                        "此行未读取",
+            ))
+            continue
+        rows.append(record)
+        lines.append(reader.line_num)
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    if dtype == "category":
+        frame = frame.astype("category")
+    frame["line"] = np.array(lines, dtype=np.int64)
+    return frame, findings
 
 
 def stripped_categorical(column: pd.Categorical) -> pd.Categorical:
@@ -127,16 +228,58 @@ def load_agencies(data_dir: Path) -> tuple[pd.DataFrame, list[Finding]]:
             agency_id=r.agency_id,
             message=f"单位类型“{r.kind}”无效，应为{'、'.join(AGENCY_KINDS)}之一",
         ))
-    empty_name = (frame["name"] == "") & ~bad
+    control = frame[["name", "short_name", "region"]].apply(
+        lambda c: c.astype(str).str.contains(r"[\x00-\x1f\x7f]", regex=True)).any(axis=1)
+    empty_name = ((frame["name"] == "") | control) & ~bad
     for _, r in frame[empty_name].iterrows():
         findings.append(Finding(
             rule="IN_agency_name", severity="error", file=where, line=int(r.line),
-            agency_id=r.agency_id, message="单位全称（name）为空",
+            agency_id=r.agency_id,
+            message="单位全称（name）为空" if r["name"] == "" else
+                    "单位名称或地区中含有换行符或其他控制字符，请改为一行文字",
         ))
     keep = ~(bad | dup | kind_bad | empty_name)
     frame = frame[keep].copy()
     frame["short_name"] = frame["short_name"].where(frame["short_name"] != "", frame["name"])
     return frame.set_index("agency_id"), findings
+
+
+DEADLINE_COLUMNS = ["region", "kind", "deadline"]
+
+
+def load_deadlines(data_dir: Path) -> tuple[dict[tuple[str, str], tuple[int, int]],
+                                            list[Finding]]:
+    """Local deadlines (``deadlines.csv``: region,kind,deadline as MM-DD); bad rows reported."""
+    path = Path(data_dir) / DEADLINES_FILE
+    if not path.exists():
+        return {}, []
+    frame, findings = _read_csv(path, DEADLINE_COLUMNS, min_fields=len(DEADLINE_COLUMNS))
+    if frame is None:
+        for f in findings:
+            f.fatal = False  # the rule falls back to the default deadline; check still fails
+        return {}, findings
+    out: dict[tuple[str, str], tuple[int, int]] = {}
+    where = display_path(path)
+    for r in frame.itertuples():
+        region, kind, text = (str(v).strip() for v in (r.region, r.kind, r.deadline))
+        m = re.fullmatch(r"(\d{1,2})-(\d{1,2})", text)
+        problem = None
+        if kind not in AGENCY_KINDS or AGENCY_KINDS[kind] != "local":
+            problem = f"单位类型“{kind}”无效：本地截止日期只适用于街道、乡镇"
+        elif m is None:
+            problem = f"截止日期“{text}”应写成 MM-DD（月-日），如 02-15"
+        else:
+            month, day = int(m.group(1)), int(m.group(2))
+            try:
+                dt.date(2001, month, day)  # not a leap year: the date must exist every year
+            except ValueError:
+                problem = f"截止日期“{text}”不是每年都有的日期"
+        if problem:
+            findings.append(Finding(rule="IN_deadlines", severity="error", file=where,
+                                    line=int(r.line), message=f"{problem}，此行未使用"))
+            continue
+        out[(region, kind)] = (month, day)
+    return out, findings
 
 
 def stats_files(data_dir: Path) -> dict[int, Path]:
@@ -160,11 +303,15 @@ def load_stats(
     findings: list[Finding] = []
     frames = []
     folder = Path(data_dir) / STATS_DIR
-    for path in sorted(folder.glob("*.csv")) if folder.exists() else []:
-        if not re.fullmatch(r"\d{4}", path.stem):
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if path.suffix.lower() != ".csv" or path.name.startswith("."):
+            continue
+        if not re.fullmatch(r"\d{4}", path.stem) or path.suffix != ".csv":
+            proper = f"{path.stem}.csv" if re.fullmatch(r"\d{4}", path.stem) else "<年度>.csv"
             findings.append(Finding(
                 rule="IN_file_name", severity="warning", file=display_path(path),
-                message="统计数据文件名应为“<年度>.csv”，此文件未读取",
+                message=f"统计数据文件名应为“{proper}”（扩展名小写），此文件未读取："
+                        "其中的报告不会生成，下一年度的结转核对也因缺少上年数据而不能进行",
             ))
             continue
         year = int(path.stem)
@@ -176,7 +323,8 @@ def load_stats(
             findings.append(Finding(rule="IN_year", severity="error", fatal=True, year=year,
                                     file=display_path(path), message=str(exc)))
             continue
-        frame, problems = _read_csv(path, STATS_COLUMNS, dtype="category")
+        frame, problems = _read_csv(path, STATS_COLUMNS, dtype="category",
+                                    min_fields=len(STATS_COLUMNS))
         findings += problems
         if frame is None:
             continue
@@ -237,7 +385,11 @@ _UNIT = re.compile(UNIT_SUFFIX)
 
 
 def _parse_one(raw: str, blank_tokens: set[str]) -> tuple[float, bool, str]:
-    """Number cleanup of the spec for one distinct value: (number, blank, unit)."""
+    """Number cleanup of the spec for one distinct value: (number, blank, unit).
+
+    Text that is not a finite number (``inf``, ``nan``, ``1e400``) is NaN, like any other text
+    that is not a number: validation reports it (``R6_types``) and no rule computes with it.
+    """
     text = raw.strip()
     if text in blank_tokens:
         return 0.0, True, ""
@@ -246,9 +398,26 @@ def _parse_one(raw: str, blank_tokens: set[str]) -> tuple[float, bool, str]:
     if unit:
         text = text[: unit.start()]
     try:
-        return float(text), False, unit.group(0) if unit else ""
+        number = float(text) if _NUMBER.fullmatch(text) else math.nan
     except ValueError:
-        return float("nan"), False, unit.group(0) if unit else ""
+        number = math.nan
+    return (number if math.isfinite(number) else math.nan), False, unit.group(0) if unit else ""
+
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def gbk_reading(text: str) -> str | None:
+    """What ``text`` reads as when its UTF-8 bytes are taken as GBK, when that is a number (with
+    a unit): the sign of a GBK file whose bytes also happen to be valid UTF-8 (GBK “元” is “Ԫ”).
+    """
+    if text.isascii():
+        return None
+    try:
+        other = text.encode("utf-8").decode("gb18030")
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        return None
+    return other if math.isfinite(_parse_one(other, set())[0]) else None
 
 
 def _parse_values(cells: pd.DataFrame) -> None:
@@ -383,7 +552,7 @@ def parse_prose(text: str, year: int, where: str) -> tuple[Prose, list[Finding]]
                                 message="缺少 YAML 头部信息（以“---”开始，"
                                         "至少包含 published 发布日期）"))
     if not findings:
-        findings += _check_meta(meta, year, where)
+        findings += _check_meta(meta, year, where, _key_lines(text))
     titles = _section_titles(year)
     sections: dict[str, list[str]] = {}
     current = None
@@ -433,24 +602,60 @@ def _simple_front_matter(block: str) -> dict | None:
     return out
 
 
-def _check_meta(meta: dict, year: int, where: str) -> list[Finding]:
+#: Front-matter figures beyond these cannot be right (and would not print): a typo, or worse.
+FEE_LIMITS = {"fee_notices_issued": 10**7, "fee_notices_amount_yuan": 10**12,
+              "fee_collected_yuan": 10**12}
+FEE_NAMES = {"fee_notices_issued": "收费通知件数", "fee_notices_amount_yuan": "收费通知金额（元）",
+             "fee_collected_yuan": "实际收取金额（元）"}
+
+
+def _check_meta(meta: dict, year: int, where: str, lines: dict[str, int]) -> list[Finding]:
+    """Findings for unusable front-matter values; those values are removed from ``meta`` so
+    that nothing downstream computes with them."""
     findings = []
+
+    def problem(message: str, key: str) -> None:
+        findings.append(Finding(rule="IN_front_matter", severity="error", file=where,
+                                line=lines.get(key, 1), message=message, year=year))
+        meta.pop(key, None)
+
     published = meta.get("published")
     if published is None:
-        findings.append(Finding(rule="IN_front_matter", severity="error", file=where, line=1,
-                                message="YAML 头部信息缺少发布日期 published"
-                                        "（如 published: 2021-01-27）"))
+        problem("YAML 头部信息缺少发布日期 published（如 published: 2021-01-27）", "published")
     elif not isinstance(published, dt.date) or isinstance(published, dt.datetime):
-        findings.append(Finding(rule="IN_front_matter", severity="error", file=where, line=1,
-                                message="发布日期 published 应写成 YYYY-MM-DD，"
-                                        f"实际为“{published}”"))
+        problem(f"发布日期 published 应写成 YYYY-MM-DD（不带时间），实际为“{published}”",
+                "published")
+    elif not year < published.year <= year + 2:
+        problem(f"发布日期 {published.isoformat()} 不可能是 {year} 年度报告的发布日期："
+                f"年度报告应在 {year + 1} 年发布（最晚不超过 {year + 2} 年）", "published")
     for key in FEE_KEYS:
         value = meta.get(key)
-        if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)
-                                  or value < 0):
-            findings.append(Finding(rule="IN_front_matter", severity="error", file=where, line=1,
-                                    message=f"{key} 应为非负数，实际为“{value}”"))
+        if value is None:
+            continue
+        name = f"{key}（{FEE_NAMES[key]}）"
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            problem(f"{name} 应为非负数，实际为“{value}”", key)
+        elif isinstance(value, float) and not math.isfinite(value):
+            problem(f"{name} 应为有限的非负数，实际为“{value}”", key)
+        elif value < 0:
+            problem(f"{name} 应为非负数，实际为“{value}”", key)
+        elif key == "fee_notices_issued" and value != int(value):
+            problem(f"{name} 应为整数，实际为“{value}”", key)
+        elif value > FEE_LIMITS[key]:
+            problem(f"{name} 为 {value}，超出合理范围（不超过 {FEE_LIMITS[key]:,}），请核对", key)
     return findings
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Line of each top-level front-matter key in the file (the first line is ``---``)."""
+    out: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines()[1:], start=2):
+        if line.strip() == "---":
+            break
+        m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)\s*:", line)
+        if m:
+            out.setdefault(m.group(1), number)
+    return out
 
 
 def load_texts(

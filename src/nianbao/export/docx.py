@@ -52,6 +52,8 @@ def report_docx(doc: ReportDocument) -> bytes:
             elif kind == "tables":
                 for layout in section_layout(doc.report, value):
                     _official_table(styles, layout)
+            elif kind == "missing":
+                styles.add(f"【{value}】", ooxml.BODY)
             else:
                 _markdown(styles, value)
         if section.id == "s3":

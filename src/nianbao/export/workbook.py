@@ -33,7 +33,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from nianbao import __version__
 from nianbao.data.dataset import Dataset, load
 from nianbao.data.loading import load_agencies, stats_files
-from nianbao.errors import ParameterError
+from nianbao.errors import OutputRefused, ParameterError
 from nianbao.findings import Finding
 from nianbao.formats.spec import CELL_SEP, ReportFormat, Table, format_for_year
 from nianbao.paths import DATA_DIR
@@ -373,12 +373,17 @@ class ExportResult:
 def export_workbook(path: str | Path, year: int, data_dir: str | Path = DATA_DIR,
                     region: str | None = None) -> ExportResult:
     """Write the workbook of one year (optionally one region) to ``path`` atomically."""
-    from nianbao.files import atomic_write
+    from nianbao.files import atomic_write, describe_os_error, guard_output_file
 
     data_dir = Path(data_dir)
+    path = guard_output_file(path, ".xlsx", data_dir)
     if not (data_dir / "agencies.csv").exists():
         raise ParameterError(f"数据目录 {data_dir} 中没有单位名录 agencies.csv")
-    registry, _ = load_agencies(data_dir)
+    registry, problems = load_agencies(data_dir)
+    fatal = [f for f in problems if f.fatal]
+    if fatal:
+        raise ParameterError("单位名录无法读取：" + "；".join(f"{f.where()}：{f.message}"
+                                                     for f in fatal))
     if region:
         ids = region_agency_ids(registry, region.strip())
         if not ids:
@@ -396,12 +401,19 @@ def export_workbook(path: str | Path, year: int, data_dir: str | Path = DATA_DIR
     if int(year) not in stats_files(data_dir):
         raise ParameterError(f"没有 {year} 年度的统计数据文件 stats/{year}.csv")
     ds = load(data_dir, years=[int(year)], agencies=ids)
+    if not any(ds.has(a, int(year)) for a in ids):  # an empty workbook would look like news
+        unreadable = [f for f in ds.fatal if f.file and f.file.endswith(f"{int(year)}.csv")]
+        why = ("：" + "；".join(f"{f.where()}：{f.message}" for f in unreadable)
+               if unreadable else "")
+        raise ParameterError(f"{scope} 没有任何单位的 {year} 年度统计数据可以导出{why}")
     findings = check_region_year(ds, ids, int(year))
     wb = build_workbook(ds, int(year), ids, findings, scope)
     buffer = io.BytesIO()
     wb.save(buffer)
-    path = Path(path)
-    atomic_write(path, buffer.getvalue())
+    try:
+        atomic_write(path, buffer.getvalue())
+    except OSError as exc:
+        raise OutputRefused(f"无法写入工作簿：{describe_os_error(exc)}") from None
     reported = sum(ds.has(a, int(year)) for a in ids)
     return ExportResult(path, int(year), scope, len(ids), reported, len(findings),
                         tuple(wb.sheetnames))

@@ -19,6 +19,7 @@ from nianbao.report.charts import (
     NEW_LABEL,
     WIDTH_IN,
     chart_style,
+    literal,
 )
 
 TOP_AGENCIES = 20  # agencies drawn in the comparison chart; the rest are summed in a note
@@ -36,7 +37,7 @@ def top_agencies(comparison: pd.DataFrame, n: int = TOP_AGENCIES) -> pd.DataFram
 def agencies_chart(comparison: pd.DataFrame, n: int = TOP_AGENCIES) -> Figure:
     """New and answered applications per agency, the busiest ``n`` agencies, largest on top."""
     shown = top_agencies(comparison, n)
-    names = shown["name"].tolist()
+    names = [literal(name) for name in shown["name"]]
     new = shown["new"].fillna(0).round().astype(int).to_numpy()
     answered = shown["answered"].fillna(0).round().astype(int).to_numpy()
     with chart_style():

@@ -20,7 +20,7 @@ import pandas as pd
 from nianbao.data.dataset import Dataset, load
 from nianbao.data.fingerprint import region_fingerprint as data_region_fingerprint
 from nianbao.data.layout import AGENCIES_FILE, INPUT_REFS
-from nianbao.data.loading import load_agencies, stats_files
+from nianbao.data.loading import load_agencies, load_stats, stats_files
 from nianbao.data.measures import decision_label, decision_refs, quantities_frame, rows_of
 from nianbao.data.model import Prose
 from nianbao.errors import ParameterError
@@ -340,7 +340,10 @@ def check_parameters(region: str, year: int, data_dir: str | Path) -> tuple[pd.D
     data_dir = Path(data_dir)
     if not (data_dir / AGENCIES_FILE).exists():
         raise ParameterError(f"数据目录 {data_dir} 中没有单位名录 agencies.csv")
-    registry, _ = load_agencies(data_dir)
+    registry, problems = load_agencies(data_dir)
+    fatal = "；".join(f"{f.where()}：{f.message}" for f in problems if f.fatal)
+    if fatal:
+        raise ParameterError(f"单位名录无法读取：{fatal}")
     ids = region_agency_ids(registry, region.strip())
     if not ids:
         known = "、".join(regions_of(registry)) or "无"
@@ -354,6 +357,11 @@ def check_parameters(region: str, year: int, data_dir: str | Path) -> tuple[pd.D
         raise ParameterError(
             f"没有 {year} 年度的统计数据文件 stats/{year}.csv（已有年度：{have}）")
     reporting = _agencies_in_stats(stats_files(data_dir)[int(year)])
+    if reporting is None:  # the loader says exactly why the file cannot be read
+        _, problems = load_stats(data_dir, {int(year)}, registry)
+        fatal = "；".join(f"{f.where()}：{f.message}" for f in problems if f.fatal)
+        if fatal:
+            raise ParameterError(f"{year} 年度的统计数据文件无法读取：{fatal}")
     if reporting is not None and not reporting & set(ids):
         raise ParameterError(f"区域“{region}”没有任何单位报送 {year} 年度统计数据"
                              f"（stats/{year}.csv 中没有该区域的单位）")
@@ -366,7 +374,7 @@ def _agencies_in_stats(path: Path) -> set[str] | None:
     try:
         return set(pd.read_csv(path, usecols=["agency_id"], dtype=str, encoding="utf-8-sig",
                                keep_default_na=False)["agency_id"].str.strip())
-    except (UnicodeDecodeError, ValueError, pd.errors.ParserError):
+    except (UnicodeDecodeError, ValueError, pd.errors.ParserError, OSError):
         return None
 
 

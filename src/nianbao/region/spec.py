@@ -16,8 +16,9 @@ import hashlib
 import io
 from pathlib import Path
 
-from nianbao.data.layout import REGIONS_FILE, SLUG
-from nianbao.errors import ParameterError
+from nianbao.data.layout import REGIONS_FILE
+from nianbao.errors import ParameterError, UnsafePathError
+from nianbao.files import SLUG, check_id
 
 
 def _problem(message: str) -> Exception:
@@ -43,9 +44,10 @@ def _slug_map(data_dir: str | Path | None) -> dict[str, str]:
         if not any(cell.strip() for cell in row):
             continue
         region, slug = (row + ["", ""])[0].strip(), (row + ["", ""])[1].strip()
-        if not SLUG.fullmatch(slug):
-            raise _problem(
-                f"{path} 第 {line} 行：区域目录名“{slug}”无效，只能使用小写字母、数字和连字符")
+        try:
+            check_id(slug, "区域目录名")
+        except UnsafePathError as exc:
+            raise _problem(f"{path} 第 {line} 行：{exc}") from None
         if slug in out.values() and out.get(region) != slug:
             raise _problem(f"{path} 第 {line} 行：区域目录名“{slug}”重复")
         out[region] = slug

@@ -80,10 +80,17 @@ def font_family() -> list[str]:
     return [FONT_FAMILY]
 
 
+def literal(text: object) -> str:
+    """Text from the data drawn as written: matplotlib reads ``$…$`` as TeX (and fails on a
+    lone or odd ``$``), so every dollar sign is escaped. Use for any name from the data."""
+    return str(text).replace("$", r"\$")
+
+
 def chart_style() -> AbstractContextManager:
     """Chart settings applied only while a figure is built, leaving global rcParams alone."""
     return matplotlib.rc_context(
         {
+            "text.usetex": False,  # a TeX set-up elsewhere must not read names from the data
             "font.family": font_family(),
             "font.size": 9,
             "axes.unicode_minus": False,

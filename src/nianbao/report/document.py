@@ -17,15 +17,16 @@ import mistune
 from nianbao.checks.validate import check, rule_instances
 from nianbao.data.dataset import Dataset, load
 from nianbao.data.model import Report
-from nianbao.errors import ParameterError, ReportBlocked
+from nianbao.errors import MissingFeeFigures, ParameterError, ReportBlocked
 from nianbao.findings import Finding
-from nianbao.paths import DATA_DIR
+from nianbao.paths import DATA_DIR, display_path
 from nianbao.report import charts, narrative, tables
 from nianbao.report.bundle import HTMLBlock, MetadataBundle
 from nianbao.report.parameters import PROFILES
 from nianbao.report.provenance import provenance
 
-_markdown = mistune.create_markdown(escape=True)
+# Official reports do contain small tables in their prose: GFM pipe tables are rendered.
+_markdown = mistune.create_markdown(escape=True, plugins=["table"])
 
 
 
@@ -93,8 +94,9 @@ class ReportDocument:
     def section_parts(self, section_id: str) -> list[tuple[str, str]]:
         """What a section shows under its heading, in order, for any writer.
 
-        Each part is ``("markdown", text)`` (the agency's narrative), ``("text", sentence)``
-        (generated from the numbers) or ``("tables", section_id)`` (the official tables).
+        Each part is ``("markdown", text)`` (the agency's prose), ``("text", sentence)``
+        (generated from the numbers), ``("tables", section_id)`` (the official tables) or
+        ``("missing", message)`` (a statement the data cannot make: fee figures left out).
         """
         r = self.report
         prose = self.report.prose.sections.get(section_id, "")
@@ -106,9 +108,13 @@ class ReportDocument:
         }
         parts: list[tuple[str, str]] = []
         if section_id in generated:
-            sentence = generated[section_id](r)
-            if sentence:
-                parts.append(("text", sentence))
+            try:
+                sentence = generated[section_id](r)
+            except MissingFeeFigures as exc:  # check reports it as an error
+                parts.append(("missing", str(exc)))
+            else:
+                if sentence:
+                    parts.append(("text", sentence))
         if section_id in ("s2", "s3", "s4"):
             parts.append(("tables", section_id))
         elif prose:
@@ -123,6 +129,8 @@ class ReportDocument:
                 body.append(_p(value))
             elif kind == "tables":
                 body.append(tables.section_html(self.report, value))
+            elif kind == "missing":  # check reports it as an error
+                body.append(f'<p class="missing-statement">【{html.escape(value)}】</p>')
             else:
                 body.append(_markdown(value))
         return HTMLBlock("\n".join(str(b) for b in body if b))
@@ -226,7 +234,7 @@ def validation_rows(report: Report, findings: list[Finding]) -> list[ValidationR
             result = "由生成保证"
             details = tuple(filter(None, [rule.model_extra.get("generated_note", "")]))
         elif rule.scope == "cross_year" and report.prev is None:
-            result, details = "不适用", (f"无 {report.year - 1} 年度数据",)
+            result, details = "不适用", (_no_prev_reason(report, findings),)
         else:
             result, details = "通过", ()
         rows.append(ValidationRow(rule.id, rule.title_zh, result, details))
@@ -261,8 +269,30 @@ def validation_html(report: Report, findings: list[Finding]) -> str:
     )
 
 
+def _no_prev_reason(report: Report, findings: list[Finding]) -> str:
+    """Why last year's data is absent: a statistics file that was not read says so."""
+    prev = report.year - 1
+    unread = [f for f in findings if f.rule == "IN_file_name" and f.file
+              and Path(f.file).stem == str(prev)]
+    if unread:
+        return f"无 {prev} 年度数据：{unread[0].file} 未读取（{unread[0].message}）"
+    return f"无 {prev} 年度数据"
+
+
 def _css(result: str) -> str:
     return {"错误": "error", "警告": "warning", "通过": "pass"}.get(result, "na")
+
+
+def _registry_reason(ds: Dataset, agency_id: str, data_dir: Path) -> str:
+    """Why an agency is not usable: the registry's own finding (empty name, unknown kind, bad
+    encoding …) when there is one, else that the id is not listed."""
+    registry = display_path(data_dir / "agencies.csv")
+    reasons = [f for f in ds.findings if f.file == registry
+               and (f.fatal or f.agency_id == agency_id)]
+    if reasons:
+        return (f"单位名录中的“{agency_id}”不能使用："
+                + "；".join(f"{f.where()}：{f.message}" for f in reasons))
+    return f"单位标识“{agency_id}”不在单位名录 {data_dir / 'agencies.csv'} 中"
 
 
 def prepare(
@@ -281,7 +311,7 @@ def prepare(
         raise ParameterError(f"数据目录 {data_dir} 中没有单位名录 agencies.csv")
     ds = dataset or load(data_dir, agencies=[agency_id])
     if agency_id not in ds.agencies.index:
-        raise ParameterError(f"单位标识“{agency_id}”不在单位名录 {data_dir / 'agencies.csv'} 中")
+        raise ParameterError(_registry_reason(ds, agency_id, data_dir))
     try:
         report = ds.report(agency_id, int(year))
     except KeyError as exc:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nianbao.data.layout import FEE_KEYS
+from nianbao.errors import MissingFeeFigures
 from nianbao.report import phrases as P
 from nianbao.report.numbers import fmt_count, fmt_money, fmt_pct, integral, to_decimal
 
@@ -568,7 +569,8 @@ def fee_sentence(report: Report) -> str | None:
 
     The figures come from the narrative front matter. When none of the three keys is given,
     "no fee" is written only if the table shows no application dropped for non-payment;
-    otherwise the report would contradict its own table, so a ValueError names what is missing.
+    otherwise the report would contradict its own table, so ``MissingFeeFigures`` (a
+    ValueError) names what is missing.
     """
     if not _fee_has_notice_row(report.format):
         return None
@@ -577,10 +579,9 @@ def fee_sentence(report: Report) -> str | None:
     if len(missing) == len(FEE_KEYS) and _cell(report, "t3.res_other_no_fee.total") == 0:
         return P.FEE_NOTHING
     if missing:
-        raise ValueError(
-            f"{report.agency.name}（{report.agency.agency_id}）{report.year}年度报告的正文"
-            f"前置信息缺少 {'、'.join(missing)}：F2021 报告须在第六部分说明信息处理费收取情况"
-        )
+        raise MissingFeeFigures(
+            f"缺少信息处理费收取情况：{report.agency.name}{report.year}年度报告正文的头部信息"
+            f"未填写 {'、'.join(missing)}，第六部分须说明信息处理费收取情况", missing)
     notices = integral(to_decimal(meta["fee_notices_issued"]))
     amount = to_decimal(meta["fee_notices_amount_yuan"])
     collected = to_decimal(meta["fee_collected_yuan"])

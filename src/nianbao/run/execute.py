@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nianbao.files import atomic_write
+from nianbao.errors import OutputRefused, UnsafePathError
+from nianbao.files import atomic_write, describe_os_error, guard_output_dir
 from nianbao.report.bundle import METADATA_MIMETYPE, take_docx
 from nianbao.run.targets import RunSpec
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 #: Failure categories. A deterministic failure happens again with the same inputs, so the batch
 #: remembers it; a transient one (kernel died, time limit, a crashed worker) is retried next time.
 DETERMINISTIC = frozenset({"blocked", "parameter", "cell"})
-TRANSIENT = frozenset({"timeout", "kernel", "start", "export", "worker", "internal"})
+TRANSIENT = frozenset({"timeout", "kernel", "start", "export", "worker", "internal", "write"})
 
 
 @dataclass
@@ -291,7 +292,20 @@ def _failing_line(source: str, tb: list[str] | None) -> str:
 
 
 def write_outcome(spec: RunSpec, outcome: RunOutcome) -> RunResult:
-    """Write a run's files into place atomically (a failed run: its notebook under ``_failed/``)."""
+    """Write a run's files into place atomically (a failed run: its notebook under ``_failed/``).
+
+    A file that cannot be written (read-only or full disk, a file where a folder should be) makes
+    this run a failure of category ``write``; the caller goes on with the others.
+    """
+    try:
+        return _write_outcome(spec, outcome)
+    except (OSError, UnsafePathError) as exc:
+        failure = Failure("write", f"无法写入输出文件：{describe_os_error(exc)}")
+        return RunResult(spec, False, reason=failure.reason, seconds=outcome.seconds,
+                         failure=failure)
+
+
+def _write_outcome(spec: RunSpec, outcome: RunOutcome) -> RunResult:
     if outcome.ok:
         targets = spec.outputs()
         for kind in targets:
@@ -321,4 +335,10 @@ def produce_retrying(spec: RunSpec, kernels: KernelSource | None = None,
 
 def run_report(spec: RunSpec, browser=None) -> RunResult:
     """Build one report in this process and write its files (``build.py report``)."""
+    try:  # before a kernel starts: an output folder that is a file, or inside the data
+        guard_output_dir(spec.out_dir, dict(spec.parameters).get("data_dir"))
+        spec.outputs()
+    except (OutputRefused, UnsafePathError) as exc:
+        failure = Failure("write", str(exc))
+        return RunResult(spec, False, reason=failure.reason, failure=failure)
     return write_outcome(spec, produce_retrying(spec, browser=browser))

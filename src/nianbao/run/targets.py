@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from nianbao.files import check_id, safe_child
 from nianbao.paths import BUILD_DIR, DATA_DIR, NOTEBOOKS_DIR
 from nianbao.region.spec import region_slug
 
@@ -44,14 +45,16 @@ class RunSpec:
     timeout: float = 600.0
 
     def target_dir(self) -> Path:
-        return Path(self.out_dir) / self.target
+        """The output folder, checked to lie inside ``out_dir`` whatever the target says."""
+        return safe_child(self.out_dir, self.target)
 
     def outputs(self) -> dict[str, Path]:
-        return {k: self.target_dir() / f"{self.basename}.{k}" for k in ("ipynb", *self.kinds)}
+        folder = self.target_dir()
+        return {k: safe_child(folder, f"{self.basename}.{k}") for k in ("ipynb", *self.kinds)}
 
     def failed_notebook(self) -> Path:
         """Where a failed run's partially executed notebook is kept."""
-        return Path(self.out_dir) / "_failed" / self.target / f"{self.basename}.ipynb"
+        return safe_child(self.out_dir, "_failed", self.target, f"{self.basename}.ipynb")
 
 
 def notebook_path(path: str | Path, notebook: str | Path) -> str:
@@ -77,8 +80,10 @@ def report_spec(
 ) -> RunSpec:
     """The run of ``notebooks/report.ipynb`` for one agency-year (``extra``: more parameters).
 
-    With ``docx`` among the formats the notebook also builds the Word file (``make_docx``).
+    With ``docx`` among the kinds the notebook also builds the Word file (``make_docx``).
+    Raises ``UnsafePathError`` for an agency id that is not a slug: it becomes a folder name.
     """
+    check_id(agency_id)
     params = {"agency_id": agency_id, "year": int(year),
               "data_dir": notebook_path(data_dir, REPORT_NOTEBOOK), "profile": profile,
               "allow_errors": bool(allow_errors), **(extra or {})}
@@ -90,7 +95,7 @@ def report_spec(
 
 def summary_target(region: str, year: int, data_dir: str | Path | None = None) -> str:
     """Output folder of a region summary, relative to the build directory."""
-    return f"{int(year)}/_regions/{region_slug(region, data_dir)}"
+    return f"{int(year)}/_regions/{check_id(region_slug(region, data_dir), '区域目录名')}"
 
 
 def summary_spec(
