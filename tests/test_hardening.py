@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from nianbao.region.summary import region_slug
 
 from datadir import agency_row, write_dataset, zero_report
 from nianbao.batch.manifest import Manifest
@@ -34,6 +33,7 @@ from nianbao.errors import (
 )
 from nianbao.files import guard_output_file, safe_child
 from nianbao.paths import PROJECT_ROOT
+from nianbao.region.spec import region_slug
 from nianbao.report.document import prepare
 from nianbao.run.execute import RunOutcome, run_report, write_outcome
 from nianbao.run.targets import report_spec, summary_spec
@@ -70,7 +70,7 @@ def subprocess_cli(*args) -> subprocess.CompletedProcess:
 def set_cell(data: Path, year: int, agency: str, ref: str, value: str) -> int:
     """Replace one cell's value in stats/<year>.csv; returns its line number."""
     path = data / "stats" / f"{year}.csv"
-    rows = list(csv.reader(path.open(encoding="utf-8")))
+    rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
     table, row, col = ref.split(".")
     number = next(n for n, r in enumerate(rows, start=1) if r[:4] == [agency, table, row, col])
     rows[number - 1][4] = value

@@ -19,10 +19,10 @@ from nianbao.data.dataset import Dataset, load
 from nianbao.data.model import Report
 from nianbao.errors import MissingFeeFigures, ParameterError, ReportBlocked
 from nianbao.findings import Finding
-from nianbao.paths import DATA_DIR, display_path
+from nianbao.paths import DATA_DIR
 from nianbao.report import charts, narrative, tables
 from nianbao.report.bundle import HTMLBlock, MetadataBundle
-from nianbao.report.parameters import PROFILES
+from nianbao.report.parameters import PROFILES, registry_reason
 from nianbao.report.provenance import provenance
 
 # Official reports do contain small tables in their prose: GFM pipe tables are rendered.
@@ -283,18 +283,6 @@ def _css(result: str) -> str:
     return {"错误": "error", "警告": "warning", "通过": "pass"}.get(result, "na")
 
 
-def _registry_reason(ds: Dataset, agency_id: str, data_dir: Path) -> str:
-    """Why an agency is not usable: the registry's own finding (empty name, unknown kind, bad
-    encoding …) when there is one, else that the id is not listed."""
-    registry = display_path(data_dir / "agencies.csv")
-    reasons = [f for f in ds.findings if f.file == registry
-               and (f.fatal or f.agency_id == agency_id)]
-    if reasons:
-        return (f"单位名录中的“{agency_id}”不能使用："
-                + "；".join(f"{f.where()}：{f.message}" for f in reasons))
-    return f"单位标识“{agency_id}”不在单位名录 {data_dir / 'agencies.csv'} 中"
-
-
 def prepare(
     agency_id: str,
     year: int,
@@ -311,7 +299,7 @@ def prepare(
         raise ParameterError(f"数据目录 {data_dir} 中没有单位名录 agencies.csv")
     ds = dataset or load(data_dir, agencies=[agency_id])
     if agency_id not in ds.agencies.index:
-        raise ParameterError(_registry_reason(ds, agency_id, data_dir))
+        raise ParameterError(registry_reason(ds.findings, agency_id, data_dir / "agencies.csv"))
     try:
         report = ds.report(agency_id, int(year))
     except KeyError as exc:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from nianbao.data.loading import load_agencies, stats_files
 from nianbao.errors import ParameterError
+from nianbao.findings import Finding
 from nianbao.formats.spec import format_for_year
 from nianbao.paths import display_path
 
@@ -35,8 +36,7 @@ def check_parameters(agency_id: str, year: int, data_dir: str | Path,
     if fatal:
         raise ParameterError(f"单位名录 {display_path(registry_file)} 无法读取：{fatal[0].message}")
     if agency_id not in registry.index:
-        raise ParameterError(
-            f"单位标识“{agency_id}”不在单位名录 {display_path(registry_file)} 中")
+        raise ParameterError(registry_reason(findings, agency_id, registry_file))
     try:
         format_for_year(int(year))
     except ValueError as exc:
@@ -53,6 +53,17 @@ def check_parameters(agency_id: str, year: int, data_dir: str | Path,
         name = registry.loc[agency_id, "name"]
         raise ParameterError(f"{name}（{agency_id}）没有 {year} 年度的统计数据"
                              f"（stats/{year}.csv 中没有该单位；已有年度：{have}）")
+
+
+def registry_reason(findings: list[Finding], agency_id: str, registry_file: Path) -> str:
+    """Why an agency cannot be used: the registry's own finding for that row (empty name,
+    unknown kind, a line break in a name …) when there is one, else that it is not listed."""
+    where = display_path(registry_file)
+    reasons = [f for f in findings if f.file == where and (f.fatal or f.agency_id == agency_id)]
+    if reasons:
+        return (f"单位名录中的“{agency_id}”不能使用："
+                + "；".join(f"{f.where()}：{f.message}" for f in reasons))
+    return f"单位标识“{agency_id}”不在单位名录 {where} 中"
 
 
 def _agencies_in(path: Path) -> set[str] | None:
