@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from nianbao.checks import prose_lists, prose_numbers, prose_origin, prose_structure
 from nianbao.checks.prose_numbers import Context
+from nianbao.checks.prose_text import normalize
 from nianbao.findings import Finding
 from nianbao.formats.spec import ReportFormat, all_formats, format_for_year
 
@@ -32,12 +33,16 @@ RULES = (
 )
 
 
+EXTRA_HEADINGS = {"preface": "前言"}  # text before part 一 (where the basis is cited)
+
+
 @dataclass
 class ProseInput:
     """One report's prose and cells, as a reader of a published report or ``check`` sees them.
 
     ``sections``: section key of the format (s1 … s6) → the prose of that section, in the
-    order the report prints them (tables left out). ``cells``: dotted cell ids
+    order the report prints them (tables left out); ``preface`` may hold the text before
+    part 一, where reports cite their basis. ``cells``: dotted cell ids
     (``t3.new.total``) → value; None for a blank cell or one whose reading is in doubt; a cell
     that is absent was not read. ``agency_kind``: 街道, 乡镇, 部门, 政府 or None.
     ``previous_sections``: the same agency's report of the year before, when it is audited too;
@@ -67,7 +72,7 @@ def heading(fmt: ReportFormat, key: str) -> str:
     for section in fmt.sections:
         if section.id == key:
             return section.heading
-    return key
+    return EXTRA_HEADINGS.get(key, key)
 
 
 def prose_findings(doc: ProseInput, skip: Collection[str] = ()) -> list[Finding]:
@@ -81,7 +86,8 @@ def prose_findings(doc: ProseInput, skip: Collection[str] = ()) -> list[Finding]
     for key, text in doc.sections.items():
         if not text or not text.strip():
             continue
-        ctx = Context(fmt=fmt, cells=doc.cells, section=key, heading=heading(fmt, key), text=text)
+        ctx = Context(fmt=fmt, cells=doc.cells, section=key, heading=heading(fmt, key),
+                      source=normalize(text))
         if prose_numbers.RULE not in skip:
             out += prose_numbers.number_findings(ctx)
         if prose_lists.RULE not in skip:

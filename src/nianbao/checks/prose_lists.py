@@ -3,7 +3,8 @@ and the points that follow.
 
 "共发布信息249条，其中：文件9条；……" must add up when the items are introduced as the parts of
 the total ("分别为" and "包括" lists without "等"); a "其中" list may name only some parts, so
-only items exceeding the total are reported there. "从以下三个方面" must be followed by as many
+there only items exceeding the total, or a breakdown of three or more items covering most but
+not all of it, are reported. "从以下三个方面" must be followed by as many
 points ("一是 … 三是", "（一）…（三）", "1. … 3.").
 """
 
@@ -38,7 +39,7 @@ def list_findings(ctx: Context) -> list[Finding]:
 
 def _total_findings(ctx: Context) -> list[Finding]:
     text = ctx.text
-    counts = T.counts_in(text)
+    counts = ctx.counts
     out = []
     for i, total in enumerate(counts):
         if total.approx:
@@ -62,6 +63,8 @@ def _total_findings(ctx: Context) -> list[Finding]:
             severity = "error"
         elif marker in ("包括", "包含") and not partial:
             severity = "warning"
+        elif len(values) >= 3 and not partial and s >= total.value / 2:
+            severity = "warning"  # a breakdown of most of the total that misses a part
         else:
             continue
         sent = (T.sentence_span(text, total.start)[0], list_end)

@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from nianbao.checks import prose_text as T
@@ -25,7 +25,9 @@ from nianbao.formats.spec import ReportFormat, load_format
 RULE = "R10_prose_vs_table"
 LEXICON = Path(__file__).with_name("prose_lexicon.json")
 MAX_GAP = 16  # most characters between a wording and its count
+MAX_TERM = 16  # longest wording looked for before a count
 MAX_AFTER = 12  # most characters after a count for a wording that may follow it
+ZERO_WINDOW = 24  # a negated wording starts this close after its negation
 PCT_DENOMINATORS = ("answered", "to_handle", "t3.new.total")
 S6_LABELS = {"s6.fee_notices_issued": "六、其他需要报告的事项·收费通知件数",
              "s6.fee_notices_amount_yuan": "六、其他需要报告的事项·收费通知金额（元）",
@@ -47,8 +49,8 @@ class Statement:
 
 @dataclass(frozen=True)
 class Lexicon:
-    statements: tuple[Statement, ...]
-    union: re.Pattern  # every term, one named group per statement, in priority order
+    statements: tuple[tuple[Statement, ...], ...]  # statements sharing one term pattern
+    union: re.Pattern  # every term pattern, one named group each, in priority order
     require: dict[str, re.Pattern | None]
     exclude: dict[str, re.Pattern | None]
     scope: re.Pattern
@@ -88,10 +90,14 @@ def _lexicon(format_id: str) -> Lexicon:
                   gap=s.get("gap", MAX_GAP))
         for s in raw
     )
-    union = re.compile("|".join(f"(?P<s{i}>{s.terms.pattern})" for i, s in enumerate(statements)))
+    by_terms: dict[str, list[Statement]] = {}
+    for st in statements:
+        by_terms.setdefault(st.terms.pattern, []).append(st)
+    patterns = list(by_terms)
+    union = re.compile("|".join(f"(?P<s{i}>{p})" for i, p in enumerate(patterns)))
     groups = data["groups"]
     return Lexicon(
-        statements=statements, union=union,
+        statements=tuple(tuple(by_terms[p]) for p in patterns), union=union,
         require={g: _compile(v["require"]) for g, v in groups.items()},
         exclude={g: _compile(v["exclude"]) for g, v in groups.items()},
         scope=re.compile(data["scope_words"]), all_upheld=re.compile(data["all_upheld"]),
@@ -156,9 +162,9 @@ def _candidates(lex: Lexicon, text: str, start: int, end: int) -> list[_Match]:
     """Wordings in ``text[start:end]``, latest first (ties: earlier in the lexicon)."""
     out = []
     for m in lex.union.finditer(text, start, end):
-        index = int(m.lastgroup[1:])
-        out.append(_Match(lex.statements[index], m.start(), m.end()))
-    out.sort(key=lambda c: -c.term_end)
+        for st in lex.statements[int(m.lastgroup[1:])]:
+            out.append(_Match(st, m.start(), m.end()))
+    out.sort(key=lambda c: -c.term_end)  # stable: lexicon order among equal ends
     return out
 
 
@@ -168,7 +174,8 @@ def _statement_for(lex: Lexicon, text: str, count: T.Count, floor: int,
     c_start = T.clause_start(text, count.start, floor)
     c_end = T.clause_end(text, count.end)
     clause = text[c_start:c_end]
-    for cand in _candidates(lex, text, c_start, count.start):
+    window = max(c_start, count.start - MAX_GAP - MAX_TERM)
+    for cand in _candidates(lex, text, window, count.start):
         if count.start - cand.term_end > cand.statement.gap:
             break
         if _context_ok(lex, cand.statement, text, sent, clause, (cand.term_start, cand.term_end),
@@ -209,14 +216,25 @@ class Context:
     cells: Mapping[str, float | None]
     section: str
     heading: str
-    text: str
+    source: T.Normalized  # the section text as read, line wrapping undone
+
+    @property
+    def text(self) -> str:
+        return self.source.text
+
+    @cached_property
+    def counts(self) -> list[T.Count]:
+        """The stated counts of the section (read once, used by several rules)."""
+        return T.counts_in(self.text)
 
     def finding(self, severity: str, message: str, span: tuple[int, int], refs=(),
                 expected=None, actual=None, rule: str = RULE) -> Finding:
+        """A finding quoting the sentence at ``span`` (offsets of the original text)."""
         refs = list(dict.fromkeys(refs))
         return Finding(rule=rule, severity=severity, message=message, cells=refs,
                        labels=_labels(self.fmt, refs), expected=expected, actual=actual,
-                       quote=T.quote(self.text, *span), span=span, section=self.section)
+                       quote=T.quote(self.text, *span), span=self.source.original(*span),
+                       section=self.section)
 
 
 def number_findings(ctx: Context) -> list[Finding]:
@@ -224,13 +242,17 @@ def number_findings(ctx: Context) -> list[Finding]:
     lex = lexicon(ctx.fmt)
     text = ctx.text
     out: list[Finding] = []
-    counts = T.counts_in(text)
+    counts = ctx.counts
     floor = 0
     stated: dict[str, float] = {}  # statement id → count stated in this section
     for i, count in enumerate(counts):
-        sent = T.sentence_span(text, count.start)
-        match = _statement_for(lex, text, count, max(floor, sent[0]), sent)
+        low = max(floor, count.start - MAX_GAP - MAX_TERM)
         floor = count.end
+        if (not lex.union.search(text, low, count.start)
+                and not lex.union.search(text, count.end, count.end + MAX_AFTER)):
+            continue  # no wording near the count: nothing it could state
+        sent = T.sentence_span(text, count.start)
+        match = _statement_for(lex, text, count, max(low, sent[0]), sent)
         if match is None or count.approx:
             continue
         st = match.statement
@@ -311,33 +333,39 @@ def _zero_findings(ctx: Context, lex: Lexicon) -> list[Finding]:
     """"未收到申请", "无上年结转", "未被申请行政复议" while the table counts some."""
     text = ctx.text
     out = []
-    for m in lex.union.finditer(text):
-        st = lex.statements[int(m.lastgroup[1:])]
-        if not st.zero:
-            continue
-        c_start, c_end = T.clause_start(text, m.start()), T.clause_end(text, m.end())
-        clause = text[c_start:c_end]
-        if T.counts_in(clause):
-            continue
-        before = text[c_start:m.start()]
-        also = st.also.search(clause) if st.also else None
-        if also is not None and also.start() + c_start < m.start():
-            before = text[c_start:also.start() + c_start]
-        if not before or not T.negated(before):
-            continue
-        sent = T.sentence_span(text, m.start())
-        if not _context_ok(lex, st, text, sent, clause, (m.start(), m.end()), c_start):
-            continue
-        values = _values(st, ctx.fmt, ctx.cells)
-        if not values or any(v == 0 for v, _ in values):
-            continue
-        main, refs = values[0]
-        label = _labels(ctx.fmt, refs)
-        out.append(ctx.finding(
-            "warning", f"“{ctx.heading}”中“{T.quote(text, *sent, limit=60)}”称没有"
-            f"{text[m.start():m.end()]}，但表格中{'、'.join(label[:2])}为{_fmt(main)}",
-            sent, refs=refs, expected=main, actual=0))
+    for neg in T.NEGATION.finditer(text):
+        stop = min(T.clause_end(text, neg.end()), neg.end() + ZERO_WINDOW)
+        for m in lex.union.finditer(text, neg.end(), stop):
+            for st in lex.statements[int(m.lastgroup[1:])]:
+                if st.zero:
+                    out += _zero_finding(ctx, lex, st, m)
     return out
+
+
+def _zero_finding(ctx: Context, lex: Lexicon, st: Statement, m: re.Match) -> list[Finding]:
+    text = ctx.text
+    c_start, c_end = T.clause_start(text, m.start()), T.clause_end(text, m.end())
+    clause = text[c_start:c_end]
+    if T.counts_in(clause):
+        return []
+    before = text[c_start:m.start()]
+    also = st.also.search(clause) if st.also else None
+    if also is not None and also.start() + c_start < m.start():
+        before = text[c_start:also.start() + c_start]
+    if not before or not T.negated(before):
+        return []
+    sent = T.sentence_span(text, m.start())
+    if not _context_ok(lex, st, text, sent, clause, (m.start(), m.end()), c_start):
+        return []
+    values = _values(st, ctx.fmt, ctx.cells)
+    if not values or any(v == 0 for v, _ in values):
+        return []
+    main, refs = values[0]
+    label = _labels(ctx.fmt, refs)
+    return [ctx.finding(
+        "warning", f"“{ctx.heading}”中“{T.quote(text, *sent, limit=60)}”称没有"
+        f"{text[m.start():m.end()]}，但表格中{'、'.join(label[:2])}为{_fmt(main)}",
+        sent, refs=refs, expected=main, actual=0)]
 
 
 _GROUPS = {"复议": ("rev",), "诉讼": ("lit_direct", "lit_after_rev"),

@@ -20,6 +20,7 @@ from nianbao.checks import prose_text as T
 from nianbao.checks.prose_numbers import Context
 from nianbao.checks.text_rules import (
     NameIndex,
+    addressee_hits,
     fingerprint_similarity,
     kind_wording_hits,
     text_fingerprint,
@@ -47,10 +48,6 @@ _COMPARE = re.compile(r"较|比|同比|相比|环比|增长|下降|减少|增加
 _PLAN_MARKER = re.compile(r"改进措施|整改措施|改进计划|下一步|下一年度|今后|改进方向|工作打算")
 _NOTICE_2019 = re.compile(r"[〔\[［（(【]\s*2019\s*[〕\]］）)】]\s*60\s*号")
 _NOTICE_2021 = re.compile(r"[〔\[［（(【]\s*2021\s*[〕\]］）)】]\s*30\s*号")
-_GOV_ADDRESSEE = re.compile(
-    r"向(?:省|市|区|县|州|盟|旗)(?:人民)?政府|(?:省|市|区|县)政府(?:及|和|、)(?:其)?(?:省|市|区|县)?"
-    r"(?:人民)?政府?办公(?:室|厅)")
-_APPLICATION = re.compile(r"(?:受理|收到|接收)[^。；]*申请")
 
 
 def section_findings(ctx: Context, doc: ProseInput, skip: Collection[str]) -> list[Finding]:
@@ -158,8 +155,9 @@ def _superseded(ctx: Context, year: int) -> list[Finding]:
         sent = T.sentence_span(text, old.start())
         severity = "warning" if new else "error"
         out.append(ctx.finding(
-            severity, f"{year}年度报告引用了已被替代的2019年报告格式通知（国办公开办函〔2019〕60号）："
-            f"“{T.quote(text, *sent, limit=60)}”；2021年度起应依据国办公开办函〔2021〕30号",
+            severity, f"{year}年度报告引用了已被替代的2019年报告格式通知"
+            f"（国办公开办函〔2019〕60号）：“{T.quote(text, *sent, limit=60)}”；"
+            "2021年度起应依据国办公开办函〔2021〕30号",
             sent, expected="国办公开办函〔2021〕30号", actual="国办公开办函〔2019〕60号",
             rule=SUPERSEDED))
     if year <= 2020 and new:
@@ -186,16 +184,13 @@ def _kind_wording(ctx: Context, kind: str) -> list[Finding]:
             "warning", f"本单位为{kind}，但“{ctx.heading}”使用了“{'、'.join(hits)}”等称谓，"
             "疑似沿用其他单位的文字", sent, actual="、".join(hits), expected=kind,
             rule=KIND_WORDING))
-    if kind != "政府":
-        for m in _GOV_ADDRESSEE.finditer(text):
-            sent = T.sentence_span(text, m.start())
-            if not _APPLICATION.search(text, sent[0], sent[1]):
-                continue
-            out.append(ctx.finding(
-                "warning", f"本单位为{kind}，但“{ctx.heading}”中“{T.quote(text, *sent, limit=60)}”"
-                f"所述为向“{m.group(0).removeprefix('向')}”提出的申请，疑似沿用政府报告的文字",
-                sent, actual=m.group(0), expected=kind, rule=KIND_WORDING))
-            break
+    for addressee, sentence in addressee_hits(text, kind)[:1]:
+        start = text.find(sentence)
+        sent = (start, start + len(sentence))
+        out.append(ctx.finding(
+            "warning", f"本单位为{kind}，但“{ctx.heading}”中“{T.quote(text, *sent, limit=60)}”"
+            f"所述为向“{addressee}”提出的申请，疑似沿用政府报告的文字",
+            sent, actual=addressee, expected=kind, rule=KIND_WORDING))
     return out
 
 

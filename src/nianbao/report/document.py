@@ -191,7 +191,7 @@ def validation_html(report: Report, findings: list[Finding]) -> str:
         elif rule.scope == "cross_year" and report.prev is None:
             result, detail = "不适用", f"无 {report.year - 1} 年度数据"
         else:
-            result, detail = "通过", ""
+            result, detail = "通过", html.escape(rule.model_extra.get("generated_note", ""))
         rows.append((RESULT_ORDER[result], rule.id, rule.title_zh, result, detail))
     for rule_id, hits in by_rule.items():  # input problems (IN_*) have no format rule
         result = _worst(hits)
