@@ -124,11 +124,29 @@ def quantity(name: str, fmt: ReportFormat, cells: Mapping[str, float | None]
             refs += sub
         else:
             value = cells.get(ref)
+            if value is None or value != value:
+                value = _from_parts(ref, fmt, cells)
             refs.append(ref)
         if value is None or value != value:
             return None, refs
         total += -value if sign == "-" else value
     return total, refs
+
+
+def _from_parts(ref: str, fmt: ReportFormat, cells: Mapping[str, float | None]) -> float | None:
+    """A total cell left blank, summed from its parts (when at least one of them was read)."""
+    table, row, col = (ref.split(".") + ["", ""])[:3]
+    if table == "t3" and col == "total":
+        parts = [f"t3.{row}.{c.id}" for c in fmt.table("t3").columns if c.id != "total"]
+    elif table == "t4" and col.endswith("_total"):
+        stem = col.removesuffix("_total")
+        parts = [f"t4.{row}.{stem}_{k}" for k in ("upheld", "corrected", "other", "pending")]
+    else:
+        return None
+    values = [v for v in (cells.get(p) for p in parts) if v is not None and v == v]
+    if not values:
+        return None
+    return float(sum(values))  # blank parts count as 0, as in the tables' own rules
 
 
 # ------------------------------------------------------------------ matching
@@ -384,8 +402,11 @@ def _upheld_findings(ctx: Context, lex: Lexicon) -> list[Finding]:
             continue
         refs = [f"t4.cases.{g}_{k}" for g in dict.fromkeys(groups)
                 for k in ("corrected", "other", "pending")]
-        values = [ctx.cells.get(r) for r in refs]
-        if any(v is None for v in values) or not any(values):
+        read = [ctx.cells.get(r) for r in refs]
+        if all(v is None for v in read):
+            continue  # table 四 not read
+        values = [v or 0 for v in read]  # blank cells count as 0
+        if not any(values):
             continue
         bad = [(r, v) for r, v in zip(refs, values, strict=True) if v]
         labels = _labels(ctx.fmt, [r for r, _ in bad])
