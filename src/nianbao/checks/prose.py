@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 from nianbao.checks import prose_lists, prose_numbers, prose_origin, prose_structure
 from nianbao.checks.prose_numbers import Context
 from nianbao.checks.prose_text import normalize
 from nianbao.findings import Finding
-from nianbao.formats.spec import ReportFormat, all_formats, format_for_year
+from nianbao.formats.spec import ReportFormat, all_formats, format_for_year, load_format
 
 # Rules of this module, for callers that run only some of them.
 RULES = (
@@ -69,10 +70,12 @@ class ProseInput:
 
 def heading(fmt: ReportFormat, key: str) -> str:
     """The official heading of a section key, or the key itself for one the format lacks."""
-    for section in fmt.sections:
-        if section.id == key:
-            return section.heading
-    return EXTRA_HEADINGS.get(key, key)
+    return _headings(fmt.id).get(key) or EXTRA_HEADINGS.get(key, key)
+
+
+@cache
+def _headings(format_id: str) -> dict[str, str]:
+    return {s.id: s.heading for s in load_format(format_id).sections}
 
 
 def prose_findings(doc: ProseInput, skip: Collection[str] = ()) -> list[Finding]:

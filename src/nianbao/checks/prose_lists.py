@@ -20,12 +20,15 @@ RULE = "R_prose_arithmetic"
 _LIST_MARKER = re.compile(
     r"^[^。；;\d]{0,3}?[，,：:（(]?\s*(?P<marker>其中|包括|包含|分别为|分别是|具体为|主要有|涉及)"
     r"[：:，,]?")
+_ANY_MARKER = re.compile(r"其中|包括|包含|分别|具体为|主要有|涉及")
 _STRENGTH = {"、": 0, "，": 1, ",": 1, "；": 2, ";": 2, "。": 3, "\n": 3, "！": 3, "？": 3}
 _PARTIAL = re.compile(r"等|其他|其它|其余|以及")
 _EXACT_MARKERS = ("分别为", "分别是", "具体为")
+_NOUNS = "方面|方式|措施|举措|问题|渠道|环节|部分|重点|途径|形式|不足|短板"
+_POINT_NOUNS = re.compile(_NOUNS)  # cheap first look before the full pattern
 _POINTS = re.compile(
     r"(?P<n>[一二两三四五六七八九十]{1,2}|\d{1,2})\s*(?:个|种|项|大|条|点|方面的)?"
-    r"(?P<noun>方面|方式|措施|举措|问题|渠道|环节|部分|重点|途径|形式|不足|短板|举措)"
+    rf"(?P<noun>{_NOUNS})"
 )
 _CN = "一二三四五六七八九十"
 
@@ -39,6 +42,8 @@ def list_findings(ctx: Context) -> list[Finding]:
 
 def _total_findings(ctx: Context) -> list[Finding]:
     text = ctx.text
+    if not _ANY_MARKER.search(text):
+        return []
     counts = ctx.counts
     out = []
     for i, total in enumerate(counts):
@@ -139,6 +144,8 @@ LOOK_AHEAD = 80  # the first point must start this close to the announcement
 def _point_findings(ctx: Context) -> list[Finding]:
     text = ctx.text
     out = []
+    if not _POINT_NOUNS.search(text):
+        return out
     for m in _POINTS.finditer(text):
         n = T.chinese_number(m["n"])
         if n is None or n < 2 or n > 10:

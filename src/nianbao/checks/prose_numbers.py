@@ -50,7 +50,9 @@ class Statement:
 @dataclass(frozen=True)
 class Lexicon:
     statements: tuple[tuple[Statement, ...], ...]  # statements sharing one term pattern
-    union: re.Pattern  # every term pattern, one named group each, in priority order
+    patterns: tuple[re.Pattern, ...]  # each distinct term pattern, in priority order
+    firsts: re.Pattern | None  # the characters a wording can start with
+    union: re.Pattern  # all of them as one alternation (no groups: searched fast)
     require: dict[str, re.Pattern | None]
     exclude: dict[str, re.Pattern | None]
     scope: re.Pattern
@@ -94,15 +96,26 @@ def _lexicon(format_id: str) -> Lexicon:
     for st in statements:
         by_terms.setdefault(st.terms.pattern, []).append(st)
     patterns = list(by_terms)
-    union = re.compile("|".join(f"(?P<s{i}>{p})" for i, p in enumerate(patterns)))
+    union = re.compile("|".join(f"(?:{p})" for p in patterns))
     groups = data["groups"]
     return Lexicon(
         statements=tuple(tuple(by_terms[p]) for p in patterns), union=union,
+        patterns=tuple(re.compile(p) for p in patterns), firsts=_firsts(patterns),
         require={g: _compile(v["require"]) for g, v in groups.items()},
         exclude={g: _compile(v["exclude"]) for g, v in groups.items()},
         scope=re.compile(data["scope_words"]), all_upheld=re.compile(data["all_upheld"]),
         share=re.compile(data["share"] + r"$"),
     )
+
+
+def _firsts(patterns: list[str]) -> re.Pattern | None:
+    chars: set[str] = set()
+    for p in patterns:
+        first = _first_chars(p)
+        if first is None:
+            return None
+        chars |= first
+    return re.compile("[" + re.escape("".join(sorted(chars))) + "]")
 
 
 # ------------------------------------------------------------------ reading quantities
@@ -176,30 +189,103 @@ def _context_ok(lex: Lexicon, st: Statement, text: str, sent: tuple[int, int],
     return True
 
 
-def _candidates(lex: Lexicon, text: str, start: int, end: int) -> list[_Match]:
-    """Wordings in ``text[start:end]``, latest first (ties: earlier in the lexicon)."""
+def term_hits(lex: Lexicon, text: str, pos: int = 0, n: int | None = None) -> list[_Match]:
+    """Every wording of the lexicon in a text, in order.
+
+    The alternation is only tried where one of its first characters stands (found by a fast
+    character-class scan), which makes the pass several times faster on long texts.
+    """
     out = []
-    for m in lex.union.finditer(text, start, end):
-        for st in lex.statements[int(m.lastgroup[1:])]:
-            out.append(_Match(st, m.start(), m.end()))
+    n = len(text) if n is None else min(n, len(text))
+    while pos < n:
+        first = lex.firsts.search(text, pos, n) if lex.firsts is not None else None
+        if lex.firsts is not None:
+            if first is None:
+                break
+            pos = first.start()
+        m = lex.union.match(text, pos, n)
+        if m is None or m.end() == pos:
+            pos += 1
+            continue
+        start, end = m.span()
+        for i, pattern in enumerate(lex.patterns):  # which alternative matched
+            hit = pattern.match(text, start, n)
+            if hit is not None and hit.end() == end:
+                out += [_Match(st, start, end) for st in lex.statements[i]]
+                break
+        pos = end
+    return out
+
+
+def _first_chars(pattern: str) -> set[str] | None:
+    """Characters a match of ``pattern`` can start with (None: any)."""
+    from re import _constants as C  # noqa: N812
+    from re import _parser
+
+    def first(items) -> tuple[set[str] | None, bool]:
+        chars: set[str] = set()
+        for op, av in items:
+            if op is C.LITERAL:
+                return chars | {chr(av)}, False
+            if op is C.IN:
+                if any(o is not C.LITERAL for o, _ in av):
+                    return None, False
+                return chars | {chr(v) for _, v in av}, False
+            if op is C.BRANCH:
+                nullable = False
+                for branch in av[1]:
+                    sub, null = first(branch)
+                    if sub is None:
+                        return None, False
+                    chars |= sub
+                    nullable |= null
+                if not nullable:
+                    return chars, False
+            elif op is C.SUBPATTERN:
+                sub, null = first(av[3])
+                if sub is None:
+                    return None, False
+                chars |= sub
+                if not null:
+                    return chars, False
+            elif op in (C.MAX_REPEAT, C.MIN_REPEAT):
+                sub, null = first(av[2])
+                if sub is None:
+                    return None, False
+                chars |= sub
+                if av[0] > 0 and not null:
+                    return chars, False
+            elif op in (C.ASSERT, C.ASSERT_NOT, C.AT):
+                continue
+            else:
+                return None, False
+        return chars, True
+
+    chars, nullable = first(_parser.parse(pattern))
+    return None if chars is None or nullable else chars
+
+
+def _candidates(hits: list[_Match], start: int, end: int) -> list[_Match]:
+    """Wordings within ``[start, end)``, latest first (ties: earlier in the lexicon)."""
+    out = [h for h in hits if h.term_start >= start and h.term_end <= end]
     out.sort(key=lambda c: -c.term_end)  # stable: lexicon order among equal ends
     return out
 
 
-def _statement_for(lex: Lexicon, text: str, count: T.Count, floor: int,
+def _statement_for(lex: Lexicon, hits: list[_Match], text: str, count: T.Count, floor: int,
                    sent: tuple[int, int]) -> _Match | None:
     """The statement a count belongs to: wording before it in its clause, else right after."""
     c_start = T.clause_start(text, count.start, floor)
     c_end = T.clause_end(text, count.end)
     clause = text[c_start:c_end]
     window = max(c_start, count.start - MAX_GAP - MAX_TERM)
-    for cand in _candidates(lex, text, window, count.start):
+    for cand in _candidates(hits, window, count.start):
         if count.start - cand.term_end > cand.statement.gap:
             break
         if _context_ok(lex, cand.statement, text, sent, clause, (cand.term_start, cand.term_end),
                        c_start):
             return cand
-    for cand in reversed(_candidates(lex, text, count.end, min(c_end, count.end + MAX_AFTER))):
+    for cand in reversed(_candidates(hits, count.end, min(c_end, count.end + MAX_AFTER))):
         if cand.statement.after and _context_ok(lex, cand.statement, text, sent, clause,
                                                 (cand.term_start, cand.term_end), c_start):
             return cand
@@ -266,11 +352,11 @@ def number_findings(ctx: Context) -> list[Finding]:
     for i, count in enumerate(counts):
         low = max(floor, count.start - MAX_GAP - MAX_TERM)
         floor = count.end
-        if (not lex.union.search(text, low, count.start)
-                and not lex.union.search(text, count.end, count.end + MAX_AFTER)):
+        hits = term_hits(lex, text, low, count.end + MAX_AFTER + MAX_TERM)
+        if not hits:
             continue  # no wording near the count: nothing it could state
         sent = T.sentence_span(text, count.start)
-        match = _statement_for(lex, text, count, max(low, sent[0]), sent)
+        match = _statement_for(lex, hits, text, count, max(low, sent[0]), sent)
         if match is None or count.approx:
             continue
         st = match.statement
@@ -353,27 +439,26 @@ def _zero_findings(ctx: Context, lex: Lexicon) -> list[Finding]:
     out = []
     for neg in T.NEGATION.finditer(text):
         stop = min(T.clause_end(text, neg.end()), neg.end() + ZERO_WINDOW)
-        for m in lex.union.finditer(text, neg.end(), stop):
-            for st in lex.statements[int(m.lastgroup[1:])]:
-                if st.zero:
-                    out += _zero_finding(ctx, lex, st, m)
+        for h in term_hits(lex, text, neg.end(), stop + MAX_TERM):
+            if h.statement.zero and h.term_start < stop:
+                out += _zero_finding(ctx, lex, h.statement, h)
     return out
 
 
-def _zero_finding(ctx: Context, lex: Lexicon, st: Statement, m: re.Match) -> list[Finding]:
+def _zero_finding(ctx: Context, lex: Lexicon, st: Statement, m: _Match) -> list[Finding]:
     text = ctx.text
-    c_start, c_end = T.clause_start(text, m.start()), T.clause_end(text, m.end())
+    c_start, c_end = T.clause_start(text, m.term_start), T.clause_end(text, m.term_end)
     clause = text[c_start:c_end]
     if T.counts_in(clause):
         return []
-    before = text[c_start:m.start()]
+    before = text[c_start:m.term_start]
     also = st.also.search(clause) if st.also else None
-    if also is not None and also.start() + c_start < m.start():
+    if also is not None and also.start() + c_start < m.term_start:
         before = text[c_start:also.start() + c_start]
     if not before or not T.negated(before):
         return []
-    sent = T.sentence_span(text, m.start())
-    if not _context_ok(lex, st, text, sent, clause, (m.start(), m.end()), c_start):
+    sent = T.sentence_span(text, m.term_start)
+    if not _context_ok(lex, st, text, sent, clause, (m.term_start, m.term_end), c_start):
         return []
     values = _values(st, ctx.fmt, ctx.cells)
     if not values or any(v == 0 for v, _ in values):
@@ -382,7 +467,7 @@ def _zero_finding(ctx: Context, lex: Lexicon, st: Statement, m: re.Match) -> lis
     label = _labels(ctx.fmt, refs)
     return [ctx.finding(
         "warning", f"“{ctx.heading}”中“{T.quote(text, *sent, limit=60)}”称没有"
-        f"{text[m.start():m.end()]}，但表格中{'、'.join(label[:2])}为{_fmt(main)}",
+        f"{text[m.term_start:m.term_end]}，但表格中{'、'.join(label[:2])}为{_fmt(main)}",
         sent, refs=refs, expected=main, actual=0)]
 
 

@@ -42,7 +42,8 @@ OWN_ACCOUNT = ("s1", "s5", "s6")  # sections that tell the year's own story
 REUSE_THRESHOLD = 0.5
 PEER_THRESHOLD = 0.6
 
-_DATED = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d{2})\s*年(?:度)?(?:，|,|全年|共|我|本|全|累计)")
+_DATED = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年(?:度)?(?:，|,|全年|共|我|本|全|累计)")
+_CLAUSE_OPEN = T.CLAUSE_END + " \t　"
 _COMPARE = re.compile(r"较|比|同比|相比|环比|增长|下降|减少|增加|上升|持平|以来|至今|截至|截止|"
                       r"延续|持续|连续|自|从|历年|首次|整改|对照")
 _PLAN_MARKER = re.compile(r"改进措施|整改措施|改进计划|下一步|下一年度|今后|改进方向|工作打算")
@@ -115,8 +116,8 @@ def _dated_figures(ctx: Context, year: int) -> list[Finding]:
         if dated in (year, year + 1):
             continue
         start = m.start()
-        if start > 0 and text[start - 1] not in T.CLAUSE_END + " \t　":
-            continue
+        if start > 0 and text[start - 1] not in _CLAUSE_OPEN:
+            continue  # not at the start of a clause (or inside a longer number)
         sent = T.sentence_span(text, start)
         if sent in seen:
             continue
@@ -137,7 +138,7 @@ def _plan_in_report_year(ctx: Context, year: int) -> list[Finding]:
     if not marker:
         return []
     for m in _DATED.finditer(text, marker.end()):
-        if int(m["year"]) != year:
+        if int(m["year"]) != year or (m.start() and text[m.start() - 1].isdigit()):
             continue
         sent = T.sentence_span(text, m.start())
         return [ctx.finding(

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 SENTENCE_END = "。！？!?\n"
 CLAUSE_END = "，,；;：:。！？!?\n"
 COUNT_UNITS = "件|条|起|项|份|宗|个|篇"
+# Starts with a digit and has no look-behind, so the scan stays fast; counts_in checks the
+# character before and the thousands separators.
 _COUNT = re.compile(
-    r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?\s*(?P<approx>余|多)?\s*"
-    rf"(?P<unit>{COUNT_UNITS})"
+    rf"(?P<num>\d[\d,]*)(?P<frac>\.\d+)?\s*(?P<approx>余|多)?\s*(?P<unit>{COUNT_UNITS})"
 )
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+")
 _PERCENT = re.compile(r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s*[%％]")
-_APPROX_BEFORE = re.compile(r"(?:约|近|逾|超过|达到?|不足|不到|将近|大约|左右)$")
+APPROX_WORDS = ("约", "近", "逾", "超过", "达", "达到", "不足", "不到", "将近", "大约")
 NEGATION = re.compile(r"未(?!经|来|按)|无(?!法|论)|没有")
 _NEGATION_BEFORE = NEGATION
 CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
@@ -41,10 +43,14 @@ def counts_in(text: str) -> list[Count]:
     """Every stated count of a text, in order."""
     out = []
     for m in _COUNT.finditer(text):
-        value = float(m["num"].replace(",", "") + (m["frac"] or ""))
-        before = text[max(0, m.start() - 4):m.start()]
-        approx = bool(m["approx"]) or bool(_APPROX_BEFORE.search(before)) or bool(m["frac"])
-        out.append(Count(value, m["unit"], m.start(), m.end(), approx))
+        num, frac, start = m["num"], m["frac"], m.start()
+        if start and text[start - 1] in "0123456789.,":
+            continue
+        if "," in num and not _GROUPED.fullmatch(num):
+            continue
+        value = float(num.replace(",", "") + (frac or "")) if frac or "," in num else float(num)
+        approx = bool(m["approx"] or frac) or text[max(0, start - 2):start].endswith(APPROX_WORDS)
+        out.append(Count(value, m["unit"], start, m.end(), approx))
     return out
 
 
