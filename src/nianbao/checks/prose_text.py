@@ -129,7 +129,7 @@ class Normalized:
         return at(start), at(max(start, end - 1)) + 1
 
 
-_MAYBE_SOFT = re.compile(r"[ \t　\r]|[^。！？!?；;：:\n]\n(?![\n#|>*\-（(])")
+_MAYBE_SOFT = re.compile(r"[^#\s][ \t　\r]|[^。！？!?；;：:\n]\n(?![\n#|>*\-（(])")
 
 
 def normalize(text: str) -> Normalized:
