@@ -478,3 +478,16 @@ def test_our_narrative_of_synthetic_reports_gives_no_r10_finding(synthetic):
         assert not found, (agency, year, sections, [f.message for f in found])
         stated += len(re.findall(r"\d件", sections["s3"]))
     assert stated > len(keys)  # the paragraphs did state counts
+
+
+def test_another_province_or_city_by_the_gazetteer():
+    name = "咸宁市咸安区人民政府浮山街道办事处"
+    text = "按照沈阳市人民政府的部署推进公开工作。"
+    found = run({"s1": text}, {}, name=name)
+    assert [(f.rule, f.severity) for f in found] == [("R_other_place_name", "warning")]
+    assert "沈阳市" in found[0].message
+    mention = run({"s1": "组织干部赴长沙市学习政务公开经验。"}, {}, name=name)
+    assert [f.severity for f in mention] == ["info"]
+    own = "按照湖北省和咸宁市的要求，在咸安区政府网站公开。上海路社区"
+    assert not run({"s1": own}, {}, name=name)
+    assert not run({"s1": text}, {}, name="某某单位")  # own place unknown: nothing to compare

@@ -26,6 +26,7 @@ RULES = (
     prose_origin.WRONG_YEAR,
     prose_origin.SUPERSEDED,
     prose_origin.OTHER_AGENCY,
+    prose_origin.OTHER_PLACE,
     prose_origin.KIND_WORDING,
     prose_origin.REUSE,
     prose_origin.PEER_TEXT,

@@ -479,6 +479,8 @@ def _upheld_findings(ctx: Context, lex: Lexicon) -> list[Finding]:
     """"均获维持" while table 四 shows cases corrected, with other results or pending."""
     text = ctx.text
     out = []
+    if "维持" not in text and "纠" not in text:
+        return out
     for m in lex.all_upheld.finditer(text):
         sent = T.sentence_span(text, m.start())
         sentence = text[sent[0]:sent[1]]
