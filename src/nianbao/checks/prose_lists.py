@@ -144,9 +144,10 @@ LOOK_AHEAD = 80  # the first point must start this close to the announcement
 def _point_findings(ctx: Context) -> list[Finding]:
     text = ctx.text
     out = []
-    if not _POINT_NOUNS.search(text):
-        return out
-    for m in _POINTS.finditer(text):
+    for noun in _POINT_NOUNS.finditer(text):  # nouns are rarer than numerals: start there
+        m = _POINTS.search(text, max(0, noun.start() - 6), noun.end())
+        if m is None or m.end() != noun.end():
+            continue
         n = T.chinese_number(m["n"])
         if n is None or n < 2 or n > 10:
             continue

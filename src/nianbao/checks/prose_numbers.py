@@ -51,7 +51,8 @@ class Statement:
 class Lexicon:
     statements: tuple[tuple[Statement, ...], ...]  # statements sharing one term pattern
     patterns: tuple[re.Pattern, ...]  # each distinct term pattern, in priority order
-    firsts: re.Pattern | None  # the characters a wording can start with
+    firsts: re.Pattern | None  # the characters a wording can start with …
+    by_first: dict[str, tuple[int, ...]]  # … and which patterns can start with each
     union: re.Pattern  # all of them as one alternation (no groups: searched fast)
     require: dict[str, re.Pattern | None]
     exclude: dict[str, re.Pattern | None]
@@ -101,11 +102,20 @@ def _lexicon(format_id: str) -> Lexicon:
     return Lexicon(
         statements=tuple(tuple(by_terms[p]) for p in patterns), union=union,
         patterns=tuple(re.compile(p) for p in patterns), firsts=_firsts(patterns),
+        by_first=_by_first(patterns),
         require={g: _compile(v["require"]) for g, v in groups.items()},
         exclude={g: _compile(v["exclude"]) for g, v in groups.items()},
         scope=re.compile(data["scope_words"]), all_upheld=re.compile(data["all_upheld"]),
         share=re.compile(data["share"] + r"$"),
     )
+
+
+def _by_first(patterns: list[str]) -> dict[str, tuple[int, ...]]:
+    out: dict[str, list[int]] = {}
+    for i, p in enumerate(patterns):
+        for ch in _first_chars(p) or ():
+            out.setdefault(ch, []).append(i)
+    return {ch: tuple(v) for ch, v in out.items()}
 
 
 def _firsts(patterns: list[str]) -> re.Pattern | None:
@@ -197,23 +207,24 @@ def term_hits(lex: Lexicon, text: str, pos: int = 0, n: int | None = None) -> li
     """
     out = []
     n = len(text) if n is None else min(n, len(text))
+    if lex.firsts is None:  # a wording may start with any character: the slow way
+        for m in lex.union.finditer(text, pos, n):
+            i = next(i for i, p in enumerate(lex.patterns) if p.match(text, m.start(), n)
+                     and p.match(text, m.start(), n).end() == m.end())
+            out += [_Match(st, m.start(), m.end()) for st in lex.statements[i]]
+        return out
     while pos < n:
-        first = lex.firsts.search(text, pos, n) if lex.firsts is not None else None
-        if lex.firsts is not None:
-            if first is None:
+        first = lex.firsts.search(text, pos, n)
+        if first is None:
+            break
+        pos = first.start()
+        for i in lex.by_first[text[pos]]:  # in priority order, as the alternation tries them
+            hit = lex.patterns[i].match(text, pos, n)
+            if hit is not None and hit.end() > pos:
+                out += [_Match(st, pos, hit.end()) for st in lex.statements[i]]
+                pos = hit.end() - 1
                 break
-            pos = first.start()
-        m = lex.union.match(text, pos, n)
-        if m is None or m.end() == pos:
-            pos += 1
-            continue
-        start, end = m.span()
-        for i, pattern in enumerate(lex.patterns):  # which alternative matched
-            hit = pattern.match(text, start, n)
-            if hit is not None and hit.end() == end:
-                out += [_Match(st, start, end) for st in lex.statements[i]]
-                break
-        pos = end
+        pos += 1
     return out
 
 
