@@ -233,6 +233,8 @@ def test_a_total_and_its_parts():
     assert not run({"s1": some}, {})
     nested = "全年发布信息100条，分别为政策文件60条（含解读10条）、工作动态40条。"
     assert not run({"s1": nested}, {})
+    unbracketed = "全年发布信息120条，分别为：政策文件30条，其中解读10条；工作动态90条。"
+    assert not run({"s1": unbracketed}, {})
 
 
 def test_announced_points_are_all_listed():
