@@ -255,6 +255,7 @@ def test_a_figure_dated_in_another_year():
     assert not run({"s1": "与2022年相比增加申请5件。2024年，将继续做好公开工作。"}, {},
                    year=2023)
     assert not run({"s1": "发布2022年度政府信息公开工作年度报告1条。"}, {}, year=2023)
+    assert not run({"s1": "2022年，共收到申请8件，2023年共收到申请10件。"}, {}, year=2023)
 
 
 def test_improvement_measures_dated_in_the_report_year_are_uncertain():

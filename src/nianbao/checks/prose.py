@@ -91,7 +91,7 @@ def prose_findings(doc: ProseInput, skip: Collection[str] = ()) -> list[Finding]
         if not text or not text.strip():
             continue
         ctx = Context(fmt=fmt, cells=doc.cells, section=key, heading=heading(fmt, key),
-                      source=normalize(text))
+                      source=normalize(text), year=doc.year)
         if prose_numbers.RULE not in skip:
             out += prose_numbers.number_findings(ctx)
         if prose_lists.RULE not in skip:

@@ -319,6 +319,33 @@ def _labels(fmt: ReportFormat, refs: list[str]) -> list[str]:
     return [S6_LABELS.get(ref) or fmt.cell_label(ref) for ref in refs]
 
 
+# Chinese names of the derived quantities a statement may read (the cells of a sum are listed
+# in the finding; the message names the sum).
+QUANTITY_LABELS = {
+    "to_handle": "本年新收与上年结转申请之和",
+    "answered": "本年度办理结果总计",
+    "open": "予以公开",
+    "partial": "部分公开",
+    "open_or_partial": "予以公开与部分公开之和",
+    "deny": "不予公开（各项合计）",
+    "unable": "无法提供（各项合计）",
+    "noproc": "不予处理（各项合计）",
+    "other": "其他处理（各项合计）",
+    "from_orgs_new": "法人或其他组织本年新收申请",
+    "reviews": "行政复议总计",
+    "lawsuits": "行政诉讼总计（未经复议直接起诉与复议后起诉之和）",
+    "corrected_cases": "结果纠正的案件（各项合计）",
+    "pending_cases": "尚未审结的案件（各项合计）",
+}
+
+
+def _quantity_label(fmt: ReportFormat, reading: str, refs: list[str]) -> str:
+    if reading in QUANTITY_LABELS:
+        return QUANTITY_LABELS[reading]
+    labels = _labels(fmt, refs)
+    return labels[0] if len(labels) == 1 else "、".join(labels) + "之和"
+
+
 def _fmt(n: float) -> str:
     return str(int(n)) if float(n).is_integer() else f"{n:g}"
 
@@ -332,6 +359,7 @@ class Context:
     section: str
     heading: str
     source: T.Normalized  # the section text as read, line wrapping undone
+    year: int | None = None  # the report year
 
     @property
     def text(self) -> str:
@@ -367,6 +395,8 @@ def number_findings(ctx: Context) -> list[Finding]:
         if not hits:
             continue  # no wording near the count: nothing it could state
         sent = T.sentence_span(text, count.start)
+        if ctx.year and _other_year(text, sent[0], count.start, ctx.year):
+            continue  # a figure of another year (R_wrong_year says whether it belongs there)
         match = _statement_for(lex, hits, text, count, max(low, sent[0]), sent)
         if match is None or count.approx:
             continue
@@ -386,24 +416,35 @@ def number_findings(ctx: Context) -> list[Finding]:
     return out
 
 
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def _other_year(text: str, start: int, end: int, year: int) -> bool:
+    """Whether the sentence dates what it says before ``end`` in a year other than the report's
+    (the next year is the one carried-over applications go to)."""
+    return any(int(m.group(1)) not in (year, year + 1) for m in _YEAR.finditer(text, start, end))
+
+
 def _mismatch(ctx: Context, lex: Lexicon, st: Statement, count: T.Count, sent, values,
               match: _Match) -> Finding:
     text = ctx.text
     main, refs = values[0]
-    clause = text[T.clause_start(text, count.start, sent[0]):count.start]
-    term = text[match.term_start:match.term_end]
+    c_start = T.clause_start(text, count.start, sent[0])
+    clause = text[c_start:count.start]
+    start = min(match.term_start, count.start)
+    if st.also is not None:
+        also = st.also.search(text, c_start, max(match.term_end, count.end))
+        start = min(start, also.start()) if also else start
+    stated = T.quote(text, max(c_start, start), max(match.term_end, count.end), limit=40)
     severity = st.level
     why = ""
     if lex.scope.search(clause):
         severity, why = "uncertain", "（该句可能仅指本单位的一部分，请核实口径）"
     elif len(values) > 1:
-        why = "（其他口径亦不相符）"
-    label = _labels(ctx.fmt, refs)
-    what = label[0] if len(label) == 1 else st.id
-    if len(refs) > 1:
-        what = "、".join(label[:3]) + ("等" if len(label) > 3 else "") + "之和"
-    message = (f"“{ctx.heading}”中“{T.quote(text, *sent, limit=60)}”称{term}"
-               f"{_fmt(count.value)}{count.unit}，但表格中{what}为{_fmt(main)}{why}")
+        why = "（按其他口径计算亦不相符）"
+    what = _quantity_label(ctx.fmt, st.readings[0], refs)
+    message = (f"“{ctx.heading}”中“{T.quote(text, *sent, limit=60)}”所称“{stated}”与表格不符："
+               f"{what}为{_fmt(main)}{why}")
     return ctx.finding(severity, message, sent, refs=[r for _, rs in values for r in rs],
                        expected=main, actual=count.value)
 

@@ -130,6 +130,8 @@ def _dated_figures(ctx: Context, year: int) -> list[Finding]:
         sentence = text[sent[0]:sent[1]]
         if _COMPARE.search(sentence) or not [c for c in T.counts_in(sentence) if not c.approx]:
             continue
+        if f"{year}年" in sentence.replace(" ", ""):
+            continue  # the two years side by side: a comparison
         seen.add(sent)
         out.append(ctx.finding(
             "warning", f"“{ctx.heading}”中“{T.quote(text, *sent, limit=60)}”所述为{dated}年的"
