@@ -303,6 +303,10 @@ def test_text_reused_from_last_year_or_shared_with_another_agency():
     found = run(now, {}, peer_texts={"丙街道办事处": dict(now)})
     assert [f.rule for f in found] == ["R_peer_text"] and "丙街道办事处" in found[0].message
     assert not run(now, {}, previous_sections={"s1": "全新的内容，与上年完全不同的表述方式。"})
+    rewritten = {"s1": para + "另有新的工作安排一项。另有新的工作安排二项。另有新的工作安排三项。"
+                 "另有新的工作安排四项。另有新的工作安排五项。", "s5": "无。"}
+    found = run(rewritten, {}, previous_sections={"s1": para})
+    assert [(f.rule, f.severity) for f in found] == [("R_text_reuse", "info")]
 
 
 # ------------------------------------------------------------------ structure

@@ -45,6 +45,7 @@ PEER_TEXT = "R_peer_text"
 OWN_ACCOUNT = ("s1", "s5", "s6")  # sections that tell the year's own story
 REUSE_THRESHOLD = 0.5
 PEER_THRESHOLD = 0.6
+PASSAGE = 20  # characters of a sentence long enough to count as a passage of its own
 
 _DATED = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年(?:度)?(?:，|,|全年|共|我|本|全|累计)")
 _CLAUSE_OPEN = T.CLAUSE_END + " \t　"
@@ -78,14 +79,24 @@ def report_findings(doc: ProseInput, fmt: ReportFormat, skip: Collection[str]) -
         out += _other_agencies(doc)
     own = _own_text(doc.sections)
     if REUSE not in skip and doc.previous_sections:
-        score = text_similarity_of(own, _own_text(doc.previous_sections))
+        mine, before = text_fingerprint(own), text_fingerprint(_own_text(doc.previous_sections))
+        score = fingerprint_similarity(mine, before)
+        labels = [fmt.section("s1").heading, fmt.section("s5").heading]
         if score >= REUSE_THRESHOLD:
             out.append(Finding(
                 rule=REUSE, severity="warning", cells=["s1", "s5"], section="s1",
-                labels=[fmt.section("s1").heading, fmt.section("s5").heading],
-                expected=f"< {REUSE_THRESHOLD:.0%}", actual=f"{score:.0%}",
+                labels=labels, expected=f"< {REUSE_THRESHOLD:.0%}", actual=f"{score:.0%}",
                 message=f"“总体情况”和“存在的主要问题及改进情况”中有 {score:.0%} 的句子"
                         "与上一年度报告相同（数字不计），疑似照搬上年内容"))
+        else:
+            long = sorted((s for s in mine & before if len(s) >= PASSAGE), key=len, reverse=True)
+            if len(long) >= 2:  # whole passages carried over, the rest rewritten
+                out.append(Finding(
+                    rule=REUSE, severity="info", cells=["s1", "s5"], section="s1",
+                    labels=labels, actual=len(long), quote=long[0].replace("#", "…"),
+                    message=f"“总体情况”和“存在的主要问题及改进情况”中有 {len(long)} 个较长的句子"
+                            "与上一年度报告相同（数字不计），"
+                            f"如“{long[0][:40].replace('#', '…')}”"))
     if PEER_TEXT not in skip and doc.peer_texts:
         mine = text_fingerprint(own)
         for name, sections in doc.peer_texts.items():
