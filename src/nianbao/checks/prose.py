@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from nianbao.checks import prose_lists, prose_numbers, prose_origin, prose_structure
-from nianbao.checks.prose_numbers import Context
+from nianbao.checks.prose_context import Context
 from nianbao.checks.prose_text import normalize
 from nianbao.findings import Finding
 from nianbao.formats.spec import ReportFormat, all_formats, format_for_year, load_format

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from nianbao.checks import prose_text as T
-from nianbao.checks.prose_numbers import Context, _fmt
+from nianbao.checks.prose_context import Context, fmt_number
 from nianbao.findings import Finding
 
 RULE = "R_prose_arithmetic"
@@ -84,10 +84,10 @@ def _total_findings(ctx: Context) -> list[Finding]:
         if cut and severity == "error":
             severity = "warning"  # the list may go on after a stronger separator
         sent = (T.sentence_span(text, total.start)[0], list_end)
-        parts = "+".join(_fmt(c.value) for c in values)
+        parts = "+".join(fmt_number(c.value) for c in values)
         out.append(ctx.finding(
             severity, f"“{ctx.heading}”中“{T.quote(text, *sent, limit=60)}”所列各项之和"
-            f"（{parts}={_fmt(s)}{total.unit}）与总数{_fmt(total.value)}{total.unit}不符",
+            f"（{parts}={fmt_number(s)}{total.unit}）与总数{fmt_number(total.value)}{total.unit}不符",
             sent, expected=total.value, actual=s, rule=RULE))
     return out
 

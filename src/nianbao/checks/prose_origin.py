@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from nianbao.checks import prose_text as T
 from nianbao.checks.places import gazetteer
-from nianbao.checks.prose_numbers import Context
+from nianbao.checks.prose_context import Context
 from nianbao.checks.text_rules import (
     NameIndex,
     addressee_hits,
