@@ -221,6 +221,33 @@ def test_the_spec_vectors_prose_claims():
             assert found and {f.severity for f in found} == {"warning"}, (claim, fmt.id)
 
 
+PIECES = ["本年度", "共收到政府信息公开申请", "受理", "予以公开", "部分公开", "不予公开",
+          "无法提供", "行政复议", "行政诉讼", "均获维持", "结转下年度", "上年结转", "未", "无",
+          "其中", "分别为", "三个方面", "一是", "二是", "（一）", "占", "%", "件", "条", "，", "。",
+          "；", "：", "、", "\n", " ", "2022年", "〔2019〕60号", "规范性文件", "制发",
+          "沈阳市人民政府", "（", "）"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(PIECES), st.integers(0, 2000).map(str)), max_size=60),
+       st.dictionaries(st.sampled_from(["t3.new.total", "t3.carry_in.total", "t3.res_open.total",
+                                        "t4.cases.rev_total", "t4.cases.rev_pending",
+                                        "t2_1.normative_doc.issued"]),
+                       st.one_of(st.none(), st.integers(0, 50), st.just("12"), st.just("x"))))
+def test_any_text_is_read_without_error_and_findings_point_into_it(pieces, cells):
+    text = "".join(pieces)
+    found = run({"s1": text, "s5": text}, cells, kind="街道", name="咸宁市咸安区某街道办事处",
+                skip=())
+    for f in found:
+        assert f.severity in SEVERITY_ORDER and f.message
+        if f.span is not None:
+            start, end = f.span
+            assert 0 <= start < end <= len(text), (f.span, text)
+
+
+# ------------------------------------------------------------------ prose arithmetic
+
+
 def test_a_total_and_its_parts():
     ok = "全年发布信息120条，其中：政策文件30条；工作动态50条；通知公告40条。"
     assert not run({"s1": ok}, {})

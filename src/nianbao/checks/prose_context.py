@@ -34,7 +34,7 @@ def quantity(name: str, fmt: ReportFormat, cells: Mapping[str, float | None]
             value, sub = quantity(ref, fmt, cells)
             refs += sub
         else:
-            value = cells.get(ref)
+            value = _number(cells.get(ref))
             if value is None or value != value:
                 value = _from_parts(ref, fmt, cells)
             refs.append(ref)
@@ -42,6 +42,16 @@ def quantity(name: str, fmt: ReportFormat, cells: Mapping[str, float | None]
             return None, refs
         total += -value if sign == "-" else value
     return total, refs
+
+
+def _number(value) -> float | None:
+    """A cell value as a number; None for a blank or unreadable one (a reader may pass text)."""
+    if value is None or isinstance(value, (int, float)):
+        return value
+    try:
+        return float(str(value).replace(",", "").strip())
+    except ValueError:
+        return None
 
 
 def _from_parts(ref: str, fmt: ReportFormat, cells: Mapping[str, float | None]) -> float | None:
@@ -54,7 +64,7 @@ def _from_parts(ref: str, fmt: ReportFormat, cells: Mapping[str, float | None]) 
         parts = [f"t4.{row}.{stem}_{k}" for k in ("upheld", "corrected", "other", "pending")]
     else:
         return None
-    values = [v for v in (cells.get(p) for p in parts) if v is not None and v == v]
+    values = [v for v in (_number(cells.get(p)) for p in parts) if v is not None and v == v]
     if not values:
         return None
     return float(sum(values))  # blank parts count as 0, as in the tables' own rules
