@@ -20,16 +20,17 @@ RULE = "R_prose_arithmetic"
 _LIST_MARKER = re.compile(
     r"^[^。；;\d]{0,3}?[，,：:（(]?\s*(?P<marker>其中|包括|包含|分别为|分别是|具体为|主要有|涉及)"
     r"[：:，,]?")
-_ANY_MARKER = re.compile(r"其中|包括|包含|分别|具体为|主要有|涉及")
+_UNIT_THEN_MARKER = re.compile(
+    rf"(?:{T.COUNT_UNITS})[^。；;\d]{{0,3}}?[，,：:（(]?\s*(?:其中|包括|包含|分别为|分别是|具体为|主要有|涉及)")
 _STRENGTH = {"、": 0, "，": 1, ",": 1, "；": 2, ";": 2, "。": 3, "\n": 3, "！": 3, "？": 3}
 _PARTIAL = re.compile(r"等|其他|其它|其余|以及")
 _NESTED = re.compile(r"其中|包括|包含|含")
 _EXACT_MARKERS = ("分别为", "分别是", "具体为")
 _NOUNS = "方面|方式|措施|举措|问题|渠道|环节|部分|重点|途径|形式|不足|短板"
-_POINT_NOUNS = re.compile(_NOUNS)  # cheap first look before the full pattern
-_POINTS = re.compile(  # starts with a character class, which keeps the scan fast
-    r"(?P<n>[一二两三四五六七八九十\d][一二三四五六七八九十\d]?)\s*(?:个|种|项|大|条|点|方面的)?"
-    rf"(?P<noun>{_NOUNS})"
+_LEADING_NUMERAL = re.compile(r"[一二两三四五六七八九十\d]+")
+_POINTS = re.compile(  # no group before the character class, which keeps the scan fast
+    r"[一二两三四五六七八九十\d][一二三四五六七八九十\d]?\s*(?:个|种|项|大|条|点|方面的)?"
+    rf"(?:{_NOUNS})"
 )
 _CN = "一二三四五六七八九十"
 
@@ -43,12 +44,14 @@ def list_findings(ctx: Context) -> list[Finding]:
 
 def _total_findings(ctx: Context) -> list[Finding]:
     text = ctx.text
-    if not _ANY_MARKER.search(text):
+    # Units followed by a list marker, found in one scan; only those counts are looked at.
+    ends = {m.start() + 1 for m in _UNIT_THEN_MARKER.finditer(text)}
+    if not ends:
         return []
     counts = ctx.counts
     out = []
     for i, total in enumerate(counts):
-        if total.approx:
+        if total.approx or total.end not in ends:
             continue
         m = _LIST_MARKER.search(text[total.end:total.end + 12])
         if not m:
@@ -156,11 +159,8 @@ LOOK_AHEAD = 80  # the first point must start this close to the announcement
 def _point_findings(ctx: Context) -> list[Finding]:
     text = ctx.text
     out = []
-    for noun in _POINT_NOUNS.finditer(text):  # nouns are rarer than numerals: start there
-        m = _POINTS.search(text, max(0, noun.start() - 6), noun.end())
-        if m is None or m.end() != noun.end():
-            continue
-        n = T.chinese_number(m["n"])
+    for m in _POINTS.finditer(text):
+        n = T.chinese_number(_LEADING_NUMERAL.match(m.group(0)).group(0))
         if n is None or n < 2 or n > 10:
             continue
         after = m.end()
