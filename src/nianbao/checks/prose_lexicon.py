@@ -21,6 +21,8 @@ MAX_GAP = 16  # most characters between a wording and its count
 
 @dataclass(frozen=True)
 class Statement:
+    """One entry of the lexicon (fields as described in ``prose_lexicon.json``)."""
+
     id: str
     group: str
     terms: re.Pattern
@@ -34,6 +36,8 @@ class Statement:
 
 @dataclass(frozen=True)
 class Lexicon:
+    """The compiled lexicon of one format."""
+
     statements: tuple[tuple[Statement, ...], ...]  # statements sharing one term pattern
     patterns: tuple[re.Pattern, ...]  # each distinct term pattern, in priority order
     firsts: re.Pattern | None  # the characters a wording can start with …
@@ -118,6 +122,8 @@ def _firsts(patterns: list[str]) -> re.Pattern | None:
 
 @dataclass
 class Match:
+    """A wording found in a text, with the statement it may make."""
+
     statement: Statement
     term_start: int
     term_end: int

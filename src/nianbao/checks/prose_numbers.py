@@ -42,11 +42,14 @@ PCT_DENOMINATORS = ("answered", "to_handle", "t3.new.total")
 
 def _context_ok(lex: Lexicon, st: Statement, text: str, sent: tuple[int, int],
                 clause: str, term: tuple[int, int], clause_from: int) -> bool:
+    """Whether the clause and sentence around a wording make it the statement it may be: the
+    companion wording is there (制发 … 规范性文件), nothing shows the count is about other
+    business (工单, 行政许可申请 …), and the sentence or the one before is about applications."""
     if st.also is not None and not st.also.search(clause):
         return False
     exclude = lex.exclude.get(st.group)
     if exclude is not None:
-        local = clause[: term[0] - clause_from] + "" + clause[term[1] - clause_from:]
+        local = clause[: term[0] - clause_from] + clause[term[1] - clause_from:]
         if exclude.search(local):
             return False
     require = lex.require.get(st.group)
