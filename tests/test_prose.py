@@ -262,6 +262,7 @@ def test_a_total_and_its_parts():
     assert not run({"s1": nested}, {})
     unbracketed = "全年发布信息120条，分别为：政策文件30条，其中解读10条；工作动态90条。"
     assert not run({"s1": unbracketed}, {})
+    assert not run({"s1": "共开展培训5次，编印资料6份，分别为各科室各1份。"}, {})
 
 
 def test_announced_points_are_all_listed():
@@ -298,10 +299,15 @@ def test_the_2019_notice_in_a_report_of_2021_or_later():
     found = rules(run({"preface": old}, {}, year=2022), "R_superseded_notice")
     assert [f.severity for f in found] == ["error"] and found[0].section == "preface"
     assert not run({"preface": old}, {}, year=2020)
-    both = "本报告根据国办公开办函〔2021〕30号编制，不再沿用〔2019〕60号的格式。"
+    both = ("本报告根据国办公开办函〔2021〕30号编制，"
+            "不再沿用国办公开办函〔2019〕60号的格式。")
     assert [f.severity for f in run({"preface": both}, {}, year=2022)] == ["warning"]
     new = "本报告根据国办公开办函〔2021〕30号要求编制。"
     assert [f.severity for f in run({"preface": new}, {}, year=2020)] == ["error"]
+    local = "根据《某市人民政府关于加强政务公开的通知》（某政发〔2019〕60号）开展工作。"
+    assert not run({"s1": local}, {}, year=2022)
+    title = "本报告按照《中华人民共和国政府信息公开工作年度报告格式（试行）》编制。"
+    assert [f.severity for f in run({"preface": title}, {}, year=2023)] == ["error"]
 
 
 # ------------------------------------------------------------------ pasted from elsewhere

@@ -25,6 +25,7 @@ _UNIT_THEN_MARKER = re.compile(
 _STRENGTH = {"、": 0, "，": 1, ",": 1, "；": 2, ";": 2, "。": 3, "\n": 3, "！": 3, "？": 3}
 _PARTIAL = re.compile(r"等|其他|其它|其余|以及")
 _NESTED = re.compile(r"其中|包括|包含|含")
+_EACH = re.compile(r"[各均每]\s*\d")
 _EXACT_MARKERS = ("分别为", "分别是", "具体为")
 _NOUNS = "方面|方式|措施|举措|问题|渠道|环节|部分|重点|途径|形式|不足|短板"
 _LEADING_NUMERAL = re.compile(r"[一二两三四五六七八九十\d]+")
@@ -70,8 +71,8 @@ def _total_findings(ctx: Context) -> list[Finding]:
             continue
         marker = m["marker"]
         listed = text[total.end + m.end():list_end]
-        if _NESTED.search(listed):
-            continue  # a part broken down in turn: the items are not all of one level
+        if _NESTED.search(listed) or _EACH.search(listed):
+            continue  # a part broken down in turn, or "各1条": not a plain list of parts
         partial = bool(_PARTIAL.search(listed))
         cut = list_end < len(text) and text[list_end] not in "。！？!?\n"
         if s > total.value:

@@ -52,8 +52,11 @@ _CLAUSE_OPEN = T.CLAUSE_END + " \t　"
 _COMPARE = re.compile(r"较|比|同比|相比|环比|增长|下降|减少|增加|上升|持平|以来|至今|截至|截止|"
                       r"延续|持续|连续|自|从|历年|首次|整改|对照")
 _PLAN_MARKER = re.compile(r"改进措施|整改措施|改进计划|下一步|下一年度|今后|改进方向|工作打算")
-_NOTICE_2019 = re.compile(r"[〔\[［（(【]\s*2019\s*[〕\]］）)】]\s*60\s*号")
-_NOTICE_2021 = re.compile(r"[〔\[［（(【]\s*2021\s*[〕\]］）)】]\s*30\s*号")
+# The notices by their number (with the issuer's code, so that a local 〔2019〕60号 is not
+# taken for them) or, for the trial format, by its title.
+_NOTICE_2019 = re.compile(r"公开办函\s*[〔\[［（(【]\s*2019\s*[〕\]］）)】]\s*60\s*号|"
+                          r"年度报告格式\s*[（(]\s*试行\s*[）)]")
+_NOTICE_2021 = re.compile(r"公开办函\s*[〔\[［（(【]\s*2021\s*[〕\]］）)】]\s*30\s*号")
 
 
 def section_findings(ctx: Context, doc: ProseInput, skip: Collection[str]) -> list[Finding]:
@@ -169,7 +172,7 @@ def _plan_in_report_year(ctx: Context, year: int) -> list[Finding]:
 
 def _superseded(ctx: Context, year: int) -> list[Finding]:
     text = ctx.text
-    if "号" not in text:
+    if "号" not in text and "试行" not in text:
         return []
     old, new = _NOTICE_2019.search(text), _NOTICE_2021.search(text)
     out = []
