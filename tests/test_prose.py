@@ -531,3 +531,33 @@ def test_another_province_or_city_by_the_gazetteer():
     own = "按照湖北省和咸宁市的要求，在咸安区政府网站公开。上海路社区"
     assert not run({"s1": own}, {}, name=name)
     assert not run({"s1": text}, {}, name="某某单位")  # own place unknown: nothing to compare
+
+
+def test_the_reports_validation_section_describes_the_prose_checks(tmp_path):
+    """R10 is checked on hand-written prose now: the 数据校验 section says so when it passes and
+    shows the finding (as 警告, or 存疑 for an uncertain reading) when it does not."""
+    from nianbao.report.document import validation_html
+
+    cells = zero_report(2022) | {"t3.new.natural_person": 3, "t3.new.total": 3,
+                                 "t3.res_open.natural_person": 3, "t3.res_open.total": 3,
+                                 "t3.res_total.natural_person": 3, "t3.res_total.total": 3}
+    extra = "fee_notices_issued: 0\nfee_notices_amount_yuan: 0\nfee_collected_yuan: 0\n"
+    texts = {}
+    for agency, s1 in (("jia", "本年度共收到政府信息公开申请3件。"),
+                       ("yi", "本年度共收到政府信息公开申请5件。"),
+                       ("bing", "其中区政府办公室代表区政府受理政府信息公开申请2件。")):
+        texts[(agency, 2022)] = TEXT.format(published="2023-01-16", extra=extra, s1=s1,
+                                            s5="培训不足，将加强学习。")
+    agencies = [agency_row(a, s) for a, s in (("jia", "甲街道"), ("yi", "乙街道"),
+                                               ("bing", "丙街道"))]
+    write_dataset(tmp_path, agencies, {2022: {a: cells for a in ("jia", "yi", "bing")}},
+                  texts=texts)
+    ds = load(tmp_path)
+    results = {}
+    for agency in ("jia", "yi", "bing"):
+        page = validation_html(ds.report(agency, 2022), check(ds, agencies=[agency]))
+        row = re.search(r"<tr[^>]*><td[^>]*>正文数字与表格一致.*?</tr>", page).group(0)
+        results[agency] = row
+    assert "通过" in results["jia"] and "逐句与表格核对" in results["jia"]
+    assert "警告" in results["yi"] and "收到政府信息公开申请5件" in results["yi"]
+    assert "存疑" in results["bing"]
