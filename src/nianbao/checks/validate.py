@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
+from nianbao.checks.prose import RULES as PROSE_RULES
+from nianbao.checks.prose import ProseInput, prose_findings
+from nianbao.checks.prose_context import S6_LABELS
 from nianbao.checks.text_rules import (
     NameIndex,
+    addressee_hits,
     fingerprint_similarity,
     kind_wording_hits,
     text_fingerprint,
@@ -32,8 +36,9 @@ TEXT_REUSE_THRESHOLD = 0.5  # share of this year's sentences repeated from last 
 LOCAL_DEADLINE = (1, 31)  # default month/day for 街道/乡镇 when data/deadlines.csv says nothing
 
 
-def validate(ds: Dataset) -> list[Finding]:
-    """All rule findings of the dataset (input findings stay in ``ds.findings``)."""
+def validate(ds: Dataset, prose: bool = True) -> list[Finding]:
+    """All rule findings of the dataset (input findings stay in ``ds.findings``);
+    ``prose=False`` leaves out the checks of the hand-written prose (to time the rest)."""
     findings: list[Finding] = []
     for fmt in all_formats():
         rows = np.flatnonzero(ds.keys.format.to_numpy() == fmt.id)
@@ -45,6 +50,8 @@ def validate(ds: Dataset) -> list[Finding]:
             elif rule.id in TEXT_RULES:
                 findings += TEXT_RULES[rule.id](ds, fmt, rule, rows)
         findings += _fee_figures(ds, fmt, rows)
+        if prose:
+            findings += _prose_rules(ds, fmt, rows)
     return findings
 
 
@@ -171,9 +178,7 @@ def _label(fmt: ReportFormat, ref: str, year: int) -> str:
     if ref.startswith("prev."):
         return f"上一年度·{format_for_year(year - 1).cell_label(ref[5:])}"
     if ref.startswith("s6."):
-        return {"s6.fee_notices_issued": "六、其他需要报告的事项·收费通知件数",
-                "s6.fee_notices_amount_yuan": "六、其他需要报告的事项·收费通知金额（元）",
-                "s6.fee_collected_yuan": "六、其他需要报告的事项·实际收取金额（元）"}[ref]
+        return S6_LABELS[ref]
     return fmt.cell_label(ref)
 
 
@@ -425,12 +430,20 @@ def _kind_wording(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) 
         if not narrative:
             continue
         kind = kinds[agency]
-        hits = kind_wording_hits("\n".join(narrative.sections.values()), kind)
+        text = "\n".join(narrative.sections.values())
+        hits = kind_wording_hits(text, kind)
         if hits:
             out.append(_finding(
                 rule, ds, int(k), cells=list(PROSE_SECTIONS), labels=["正文"],
                 actual="、".join(hits), expected=kind, file=narrative.path,
                 message=f"本单位为{kind}，但正文使用了“{'、'.join(hits)}”等称谓，疑似沿用其他单位的文字",
+            ))
+        for addressee, sentence in addressee_hits(text, kind)[:1]:
+            out.append(_finding(
+                rule, ds, int(k), cells=list(NARRATIVE_SECTIONS), labels=["正文"],
+                actual=addressee, expected=kind, file=narrative.path, quote=sentence,
+                message=f"本单位为{kind}，但正文“{sentence}”所述为向“{addressee}”提出的申请，"
+                        "疑似沿用政府报告的文字",
             ))
     return out
 
@@ -450,6 +463,58 @@ def _s1_topics(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> 
                 expected="、".join(topics), actual="、".join(missing),
                 message=f"“{heading}”未涉及{'、'.join(missing)}（应涵盖{'、'.join(topics)}五个方面）",
             ))
+    return out
+
+
+# ---------------------------------------------------------------- hand-written prose
+
+# Rules of the prose checks that the dataset-wide rules above already cover (or that only
+# concern reports read from a publication: its parts and table rows).
+PROSE_SKIP = ("R_kind_wording", "R_other_agency_name", "R_text_reuse", "R_peer_text",
+              "R12_sections_present", "R_table_rows")
+
+
+class _RowCells(Mapping):
+    """The cells of one agency-year as a read-only mapping (no copy of the row)."""
+
+    __slots__ = ("index", "row")
+
+    def __init__(self, index: dict[str, int], row: np.ndarray):
+        self.index, self.row = index, row
+
+    def __getitem__(self, ref: str) -> float | None:
+        value = self.row[self.index[ref]]
+        return None if value != value else float(value)
+
+    def __iter__(self):
+        return iter(self.index)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def _prose_rules(ds: Dataset, fmt: ReportFormat, rows: np.ndarray) -> list[Finding]:
+    """R10 and the other prose checks on the hand-written sections of ``data/text``."""
+    wanted = {r.id for r in fmt.enforced_rules}
+    skip = set(PROSE_SKIP) | {r for r in PROSE_RULES if r not in wanted}
+    if all(r in skip for r in PROSE_RULES):
+        return []
+    kinds = ds.agencies["kind"].to_dict()
+    names = ds.agencies["name"].to_dict()
+    out = []
+    for k in rows:
+        agency, year = ds.key_list[k]
+        narrative = ds.texts.get((agency, year))
+        if narrative is None:
+            continue
+        doc = ProseInput(
+            sections={s: narrative.sections.get(s, "") for s in NARRATIVE_SECTIONS},
+            cells=_RowCells(ds.ref_index, ds.values[k]), format_id=fmt.id, year=year,
+            agency_name=names.get(agency, agency), agency_kind=kinds.get(agency),
+        )
+        for f in prose_findings(doc, skip=skip):
+            f.agency_id, f.year, f.file = agency, year, narrative.path
+            out.append(f)
     return out
 
 

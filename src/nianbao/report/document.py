@@ -18,7 +18,7 @@ from nianbao.checks.validate import check, rule_instances
 from nianbao.data.dataset import Dataset, load
 from nianbao.data.model import Report
 from nianbao.errors import MissingFeeFigures, ParameterError, ReportBlocked
-from nianbao.findings import Finding
+from nianbao.findings import SEVERITY_ZH, Finding, severity_rank
 from nianbao.paths import DATA_DIR
 from nianbao.report import charts, narrative, tables
 from nianbao.report.bundle import HTMLBlock, MetadataBundle
@@ -201,7 +201,7 @@ def _p(text: str) -> str:
     return f"<p>{html.escape(text)}</p>" if text else ""
 
 
-RESULT_ORDER = {"错误": 0, "警告": 1, "通过": 2, "不适用": 3, "由生成保证": 4}
+RESULT_ORDER = {"错误": 0, "警告": 1, "存疑": 2, "提示": 3, "通过": 4, "不适用": 5, "由生成保证": 6}
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,7 @@ def validation_rows(report: Report, findings: list[Finding]) -> list[ValidationR
         seen.add(rule.id)
         hits = by_rule.pop(rule.id, [])
         if hits:
-            result = "错误" if rule.level == "error" else "警告"
+            result = _worst(hits)
             details = tuple(f.message for f in hits)
         elif rule.scope == "generated":
             result = "由生成保证"
@@ -236,10 +236,11 @@ def validation_rows(report: Report, findings: list[Finding]) -> list[ValidationR
         elif rule.scope == "cross_year" and report.prev is None:
             result, details = "不适用", (_no_prev_reason(report, findings),)
         else:
-            result, details = "通过", ()
+            result = "通过"
+            details = tuple(filter(None, [rule.model_extra.get("generated_note", "")]))
         rows.append(ValidationRow(rule.id, rule.title_zh, result, details))
     for rule_id, hits in by_rule.items():  # input problems (IN_*) have no format rule
-        result = "错误" if any(f.severity == "error" for f in hits) else "警告"
+        result = _worst(hits)
         rows.append(ValidationRow(rule_id, "数据文件", result,
                                   tuple(f"{f.where()} {f.message}" for f in hits)))
     rows.sort(key=lambda r: (RESULT_ORDER[r.result], r.rule_id))
@@ -248,9 +249,10 @@ def validation_rows(report: Report, findings: list[Finding]) -> list[ValidationR
 
 def validation_summary(rows: list[ValidationRow]) -> str:
     """The sentence above the 数据校验 table."""
-    counts = {k: sum(1 for r in rows if r.result == k) for k in ("错误", "警告", "通过")}
+    counts = {k: sum(1 for r in rows if r.result == k) for k in ("错误", "警告", "存疑", "通过")}
     return (f"本报告共核查 {len(rows)} 项规则：错误 {counts['错误']} 项，警告 {counts['警告']} 项，"
-            f"通过 {counts['通过']} 项。")
+            + (f"存疑 {counts['存疑']} 项，" if counts["存疑"] else "")
+            + f"通过 {counts['通过']} 项。")
 
 
 def validation_html(report: Report, findings: list[Finding]) -> str:
@@ -279,8 +281,15 @@ def _no_prev_reason(report: Report, findings: list[Finding]) -> str:
     return f"无 {prev} 年度数据"
 
 
+def _worst(hits: list[Finding]) -> str:
+    """The result of a rule: the most severe of its findings, in Chinese."""
+    worst = min((f.severity for f in hits), key=severity_rank)
+    return SEVERITY_ZH.get(worst, "警告")
+
+
 def _css(result: str) -> str:
-    return {"错误": "error", "警告": "warning", "通过": "pass"}.get(result, "na")
+    css = {"错误": "error", "警告": "warning", "存疑": "uncertain", "通过": "pass"}
+    return css.get(result, "na")
 
 
 def prepare(
