@@ -18,7 +18,7 @@ from nianbao.checks.prose import RULES as PROSE_RULES
 from nianbao.checks.prose import ProseInput, prose_findings
 from nianbao.checks.validate import check
 from nianbao.data.dataset import load
-from nianbao.data.model import Agency, Narrative, Report
+from nianbao.data.model import Agency, Prose, Report
 from nianbao.findings import SEVERITY_ORDER, Finding, findings_frame
 from nianbao.formats.spec import format_for_year
 from nianbao.report.narrative import (
@@ -84,7 +84,7 @@ def test_finding_json_carries_quote_span_and_section_only_when_present():
 
 def generated_sections(year: int, cells: dict) -> dict[str, str]:
     """The sentences our narrative writes for a report, placed in the sections they belong to."""
-    r = Report(AGENCY, year, dict(cells), narrative=Narrative(meta={}))
+    r = Report(AGENCY, year, dict(cells), prose=Prose(meta={}))
     return {"s1": "。".join(overview_facts(r)) + "。", "s2": section2_paragraph(r),
             "s3": section3_paragraph(r), "s4": section4_paragraph(r),
             "s5": "", "s6": fee_sentence(r) or ""}

@@ -440,7 +440,7 @@ def _kind_wording(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) 
             ))
         for addressee, sentence in addressee_hits(text, kind)[:1]:
             out.append(_finding(
-                rule, ds, int(k), cells=list(NARRATIVE_SECTIONS), labels=["正文"],
+                rule, ds, int(k), cells=list(PROSE_SECTIONS), labels=["正文"],
                 actual=addressee, expected=kind, file=narrative.path, quote=sentence,
                 message=f"本单位为{kind}，但正文“{sentence}”所述为向“{addressee}”提出的申请，"
                         "疑似沿用政府报告的文字",
@@ -508,7 +508,7 @@ def _prose_rules(ds: Dataset, fmt: ReportFormat, rows: np.ndarray) -> list[Findi
         if narrative is None:
             continue
         doc = ProseInput(
-            sections={s: narrative.sections.get(s, "") for s in NARRATIVE_SECTIONS},
+            sections={s: narrative.sections.get(s, "") for s in PROSE_SECTIONS},
             cells=_RowCells(ds.ref_index, ds.values[k]), format_id=fmt.id, year=year,
             agency_name=names.get(agency, agency), agency_kind=kinds.get(agency),
         )
