@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_ORDER = {"error": 0, "warning": 1, "uncertain": 2, "info": 3}
 
 
 @dataclass
@@ -28,6 +28,8 @@ class Finding:
     file: str | None = None
     line: int | None = None
     fatal: bool = False
+    quote: str | None = None  # the sentence of a published report the finding is about
+    span: tuple[int, int] | None = None  # its offsets in the section text
 
     def to_json(self) -> dict:
         """The stable JSON shape of ``build.py check --json`` (plus file and line)."""
