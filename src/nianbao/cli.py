@@ -193,7 +193,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", help="only the agencies of this region (default: all)")
     p.add_argument("--xlsx", required=True, type=Path, help="workbook to write (.xlsx)")
     p.set_defaults(func=cmd_export)
+    _add_audit(sub)
     return parser
+
+
+def cmd_audit(args) -> int:
+    from nianbao.audit.run import run_cli
+
+    return run_cli(args.paths, as_json=args.json, out=args.out, jobs=args.jobs or 1)
+
+
+def _add_audit(sub) -> None:
+    p = sub.add_parser("audit", help="读取已发布的年报（PDF、网页、Word、文本）并逐项核查",
+                       description="读取已发布的政府信息公开工作年度报告，按格式规则和正文规则核查，"
+                                   "生成审核页面（默认 build/audit/）。")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="文件或文件夹")
+    p.add_argument("--json", action="store_true", help="在标准输出打印 JSON 结果（仅 JSON）")
+    p.add_argument("--out", type=Path, default=BUILD_DIR, help="输出目录（默认 build/）")
+    p.add_argument("--jobs", type=_jobs, default=None, metavar="N", help="并行读取的进程数")
+    p.set_defaults(func=cmd_audit)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jinja2
 
-from nianbao.audit.run import AuditResult, Audited
+from nianbao.audit.run import Audited, AuditResult
 from nianbao.files import atomic_write
 from nianbao.formats.spec import load_format
 from nianbao.report.tables import TABLE_CSS, section_html

@@ -28,7 +28,8 @@ def sniff(path: Path, head: bytes) -> str:
             raise UnreadableDocument(str(path), "文件已损坏（压缩包不完整），无法读取") from exc
         raise UnreadableDocument(str(path), "压缩文件不是 Word（.docx）文档，无法读取")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableDocument(str(path), "旧版 Word（.doc）文档暂不支持，请另存为 .docx 或 PDF 后再审核")
+        raise UnreadableDocument(
+            str(path), "旧版 Word（.doc）文档暂不支持，请另存为 .docx 或 PDF 后再审核")
     if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnreadableDocument(str(path), "不是文本、网页、PDF 或 Word 文档，无法读取")
     if _HTML_START.search(head[:8192]):
@@ -43,7 +44,8 @@ def read_bytes(path: Path) -> bytes:
         raise UnreadableDocument(str(path), "文件为空")
     if size > MAX_BYTES:
         raise UnreadableDocument(
-            str(path), f"文件过大（{size / 1024 / 1024:.0f} MB，上限 {MAX_BYTES // 1024 // 1024} MB），未读取")
+            str(path),
+            f"文件过大（{size / 1024 / 1024:.0f} MB，上限 {MAX_BYTES // 1024 // 1024} MB），未读取")
     return path.read_bytes()
 
 

@@ -14,7 +14,7 @@ from nianbao.findings import Finding
 from nianbao.formats.spec import ReportFormat, all_formats, format_for_year, load_format
 from nianbao.ingest import sections as sec
 from nianbao.ingest.detect import read_bytes, sniff
-from nianbao.ingest.labels import normalise
+from nianbao.ingest.labels import norm, normalise
 from nianbao.ingest.model import CellReading, PublishedReport, Rendered
 from nianbao.ingest.tables import (
     Region,
@@ -64,10 +64,12 @@ def read_rendered(doc: Rendered, name: str) -> PublishedReport:
     agency, year = sec.title(text, doc.title_hint)
     heads = sec.headings(text)
     if "政府信息公开" not in text.replace(" ", "") or (year is None and len(heads) < 3):
-        raise UnreadableDocument(name, "不是政府信息公开工作年度报告（未找到报告标题、年度和各部分标题）")
+        raise UnreadableDocument(
+            name, "不是政府信息公开工作年度报告（未找到报告标题、年度和各部分标题）")
     report = PublishedReport(file=name, rendered=doc, agency=agency, year=year)
     if year is None:
-        report.findings.append(_uncertain("ingest_year", "未能从标题中读出报告年度，按表格格式推断"))
+        report.findings.append(
+            _uncertain("ingest_year", "未能从标题中读出报告年度，按表格格式推断"))
     spans = sec.section_spans(text, heads)
     n = normalise(text)
     fmt = _format(report, n, spans, year)
@@ -127,10 +129,14 @@ def _read_tables(report: PublishedReport, fmt: ReportFormat, n, spans) -> None:
     cells: dict[str, CellReading] = {}
     notes: dict[str, str] = {}
     s2 = _region(spans, "s2", size)
+    pos = _table_start(n, s2, "信息内容")
     for table in fmt.tables:
         if table.section != "s2":
             continue
-        rows = read_rows(doc, n, table, s2, [r.id for r in table.data_rows])
+        start = _table_start(n, Region(pos, s2.hi), table.caption or "", 0)
+        rows = read_rows(doc, n, table, Region(start, s2.hi), [r.id for r in table.data_rows])
+        ends = [c.end for r in rows.values() for c in r.cells.values() if c.end is not None]
+        pos = max([start, *ends])
         for r in rows.values():
             cells.update(r.cells)
     t3 = fmt.table("t3")
@@ -151,6 +157,18 @@ def _read_tables(report: PublishedReport, fmt: ReportFormat, n, spans) -> None:
             c.location = doc.locate(c.start)
     report.cells = {ref: cells[ref] for ref in fmt.cell_refs()}
     report.findings += _doubts(report, fmt)
+
+
+def _table_start(n, region: Region, marker: str, back: int = 20) -> int:
+    """Where a table starts in a region: at its caption or header, not in the prose before."""
+    key = norm(marker)
+    if not key:
+        return region.lo
+    a, b = n.find(region.lo), n.find(region.hi)
+    k = n.text.find(key, a, b)
+    if k < 0:
+        return region.lo
+    return max(region.lo, n.origin[max(a, k - back)] if back else n.origin[k])
 
 
 def _doubts(report: PublishedReport, fmt: ReportFormat) -> list[Finding]:
@@ -185,13 +203,14 @@ def _doubts(report: PublishedReport, fmt: ReportFormat) -> list[Finding]:
                     f"符合表格的合计关系，无法确定，未作猜测：{readings}"))
     for table, rows in missing.items():
         refs = [r for r in report.cells if r.rsplit(".", 1)[0] in rows]
-        names = "、".join(fmt.row_label(*r.split(".")) if table != "t4" else "四、行政复议、行政诉讼情况"
-                         for r in rows[:6])
+        names = "、".join(fmt.row_label(*r.split(".")) if table != "t4"
+                         else "四、行政复议、行政诉讼情况" for r in rows[:6])
         more = f"等 {len(rows)} 行" if len(rows) > 6 else ""
         out.append(Finding(
             rule="ingest_cells_not_read", severity="uncertain", cells=refs,
             labels=[fmt.cell_label(r) for r in refs[:20]], actual=len(refs), file=report.file,
-            message=f"未能读取表格的“{names}”{more}（共 {len(refs)} 个单元格），这些单元格不参与校验"))
+            message=f"未能读取表格的“{names}”{more}（共 {len(refs)} 个单元格），"
+                    "这些单元格不参与校验"))
     return out
 
 

@@ -10,7 +10,6 @@ caller must report, never a guess.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
