@@ -6,6 +6,7 @@ from pathlib import Path
 
 from nianbao.data.dataset import load
 from nianbao.report.document import ReportDocument
+from nianbao.report.tables import TABLE_CSS
 from nianbao.testing import synth
 
 
@@ -22,4 +23,5 @@ def report_html(ds, agency_id: str, year: int) -> str:
     doc = ReportDocument(report, history, [], "publish")
     body = [doc.title_block(), doc.preface(), *doc.sections(), doc.footer()]
     return ("<!DOCTYPE html><html><head><meta charset='utf-8'>"
-            f"<title>{doc.title}</title></head><body>" + "\n".join(body) + "</body></html>")
+            f"<title>{doc.title}</title><style>{TABLE_CSS}</style></head><body>"
+            "<div class='nianbao-official'>" + "\n".join(body) + "</div></body></html>")

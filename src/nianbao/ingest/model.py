@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 
 
@@ -48,6 +49,12 @@ class Location:
 
 NOWHERE = Location()
 
+# Kangxi radicals and compatibility ideographs that some PDF fonts map instead of the
+# ordinary character (⾏ for 行): folded one to one, so offsets do not move.
+_FOLD = {cp: unicodedata.normalize("NFKC", chr(cp))
+         for cp in [*range(0x2F00, 0x2FD6), *range(0x2E80, 0x2EF4), *range(0xF900, 0xFADA)]}
+_FOLD = {cp: ch for cp, ch in _FOLD.items() if len(ch) == 1 and ch != chr(cp)}
+
 
 @dataclass
 class Rendered:
@@ -68,7 +75,7 @@ class Rendered:
         if location is not None:
             self.starts.append(len(self.text))
             self.locations.append(location)
-        self.text += text
+        self.text += text.translate(_FOLD)
 
     def locate(self, offset: int) -> Location:
         """The source location of a character of ``text``."""
