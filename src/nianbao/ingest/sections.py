@@ -40,8 +40,12 @@ def headings(text: str) -> dict[str, tuple[int, int]]:
         words = "|".join(re.escape(w) for w in SECTION_WORDS[sid])
         pattern = re.compile(
             rf"(?<![一二三四五六七八九十第（(])({no})\s*(?:[、.．,，:：]|\s)\s*"
-            rf"(?:[^\n。；;|]{{0,10}}?)({words})")
+            rf"(?:[^\n。；;|]{{0,16}}?)({words})")
         found[sid] = [(m.start(), _line_end(text, m.end())) for m in pattern.finditer(text)]
+        bare = re.compile(rf"(?m)^[ \t]*((?:[^\n\d（(|]{{0,12}}?)(?:{words})[^\n|]{{0,16}}"
+                          r"(?:情况|事项))[ \t]*$")
+        found[sid] += [(m.start(1), m.end(1)) for m in bare.finditer(text)]
+        found[sid].sort()
     out: dict[str, tuple[int, int]] = {}
     limit = len(text) + 1
     for sid in reversed(list(NUMERALS)):

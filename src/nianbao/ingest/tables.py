@@ -55,7 +55,7 @@ def tokens(text: str, base: int) -> list[list[Token]]:
         if not line.strip():
             continue
         if "|" in line:
-            if re.fullmatch(r"[\s|:\-—]+", line):
+            if "-" in line and re.fullmatch(r"[\s|:\-]+", line):
                 continue  # a Markdown rule line
             _pipe_tokens(line, base + start, groups)
         else:
