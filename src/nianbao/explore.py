@@ -22,13 +22,12 @@ from nianbao.checks.validate import check
 from nianbao.data.dataset import Dataset, load
 from nianbao.data.measures import quantities_frame
 from nianbao.data.model import Report
-from nianbao.findings import findings_frame
+from nianbao.findings import SEVERITY_ZH, findings_frame
 from nianbao.formats.expr import compile_expr
 from nianbao.formats.spec import CELL_SEP, all_formats
 from nianbao.paths import DATA_DIR
 from nianbao.region.summary import region_agency_ids, regions_of, rule_titles
 
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 NON_DISCLOSURE = ("deny", "unable", "noproc", "other")  # result categories that disclose nothing
 CARRY_RULE = "R5_carry_over_continuity"
 

@@ -3,6 +3,9 @@
 A finding names the rule, the severity, the agency-year, the cells involved (ids and official
 Chinese labels), the expected and actual values and a one-line message in Chinese; input problems
 also name the file and line. ``fatal`` marks a problem that kept a whole file from being read.
+Findings on prose also carry the quoted sentence, its section and its character span in the
+section text. Severities: ``error`` (the report is wrong), ``warning`` (probably wrong),
+``uncertain`` (the reading itself is in doubt, e.g. an extraction doubt) and ``info``.
 """
 
 from __future__ import annotations
@@ -12,6 +15,12 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "uncertain": 2, "info": 3}
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "uncertain": "存疑", "info": "提示"}
+
+
+def severity_rank(severity: str) -> int:
+    """Sort position of a severity (unknown ones last)."""
+    return SEVERITY_ORDER.get(severity, len(SEVERITY_ORDER))
 
 
 @dataclass
@@ -28,12 +37,13 @@ class Finding:
     file: str | None = None
     line: int | None = None
     fatal: bool = False
-    quote: str | None = None  # the sentence of a published report the finding is about
-    span: tuple[int, int] | None = None  # its offsets in the section text
+    quote: str | None = None
+    span: tuple[int, int] | None = None
+    section: str | None = None
 
     def to_json(self) -> dict:
         """The stable JSON shape of ``build.py check --json`` (plus file and line)."""
-        return {
+        out = {
             "agency_id": self.agency_id,
             "year": self.year,
             "rule": self.rule,
@@ -46,6 +56,13 @@ class Finding:
             "file": self.file,
             "line": self.line,
         }
+        if self.quote is not None:
+            out["quote"] = self.quote
+        if self.section is not None:
+            out["section"] = self.section
+        if self.span is not None:
+            out["span"] = list(self.span)
+        return out
 
     def where(self) -> str:
         """File and line, as an editor would link them."""
@@ -70,7 +87,7 @@ def findings_frame(findings: list[Finding]) -> pd.DataFrame:
     if not findings:
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame([asdict(f) for f in findings], columns=columns)
-    frame["_order"] = frame["severity"].map(SEVERITY_ORDER)
+    frame["_order"] = frame["severity"].map(severity_rank)
     frame = frame.sort_values(
         ["agency_id", "year", "_order", "rule"], na_position="first", kind="stable"
     )

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from nianbao.batch.sources import INDEX_TEMPLATE_DIR, file_hash
 from nianbao.files import atomic_write
+from nianbao.findings import severity_rank
 
 FINDING_COLUMNS = ("agency_id", "agency", "year", "rule", "severity", "cells", "labels",
                    "expected", "actual", "message", "file", "line")
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 INDEX_TEMPLATE = "index.html.j2"
 
 
@@ -41,7 +41,7 @@ def finding_rows(findings, names: dict[str, str]) -> list[dict]:
         row["agency"] = names.get(f.agency_id or "", "")
         rows.append({k: row.get(k) for k in FINDING_COLUMNS})
     rows.sort(key=lambda r: (r["agency_id"] or "", r["year"] or 0,
-                             SEVERITY_ORDER.get(r["severity"], 9), r["rule"], r["line"] or 0))
+                             severity_rank(r["severity"]), r["rule"], r["line"] or 0))
     return rows
 
 

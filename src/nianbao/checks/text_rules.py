@@ -78,3 +78,25 @@ class NameIndex:
 def kind_wording_hits(text: str, kind: str) -> list[str]:
     """Self-references that belong to another kind of agency (全镇 in a 街道's report …)."""
     return [w for w in FOREIGN_WORDS.get(kind, ()) if w in text]
+
+
+_GOV_ADDRESSEE = re.compile(
+    r"向(?:省|市|区|县|州|盟|旗)(?:人民)?政府|(?:省|市|区|县)政府(?:及|和|、)(?:其)?(?:省|市|区|县)?"
+    r"(?:人民)?政府?办公(?:室|厅)")
+_APPLICATION = re.compile(r"(?:受理|收到|接收)[^。；\n]*申请")
+
+
+def addressee_hits(text: str, kind: str) -> list[tuple[str, str]]:
+    """Applications said to be addressed to a government (向市政府提出的申请) in the report of
+    an agency that is not one: (addressee, sentence) pairs."""
+    if kind == "政府":
+        return []
+    out = []
+    for m in _GOV_ADDRESSEE.finditer(text):
+        start = max(text.rfind(c, 0, m.start()) for c in "。！？\n") + 1
+        ends = [i for i in (text.find(c, m.end()) for c in "。！？\n") if i >= 0]
+        end = min(ends) + 1 if ends else len(text)
+        sentence = text[start:end].strip()
+        if _APPLICATION.search(sentence):
+            out.append((m.group(0).removeprefix("向"), sentence))
+    return out

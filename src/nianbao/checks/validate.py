@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from nianbao.checks.prose import RULES as PROSE_RULES
+from nianbao.checks.prose import ProseInput, prose_findings
+from nianbao.checks.prose_numbers import S6_LABELS
 from nianbao.checks.text_rules import (
     NameIndex,
+    addressee_hits,
     fingerprint_similarity,
     kind_wording_hits,
     text_fingerprint,
@@ -44,6 +48,7 @@ def validate(ds: Dataset) -> list[Finding]:
                 findings += _formula_rule(ds, fmt, rule, rows)
             elif rule.id in TEXT_RULES:
                 findings += TEXT_RULES[rule.id](ds, fmt, rule, rows)
+        findings += _prose_rules(ds, fmt, rows)
     return findings
 
 
@@ -118,9 +123,7 @@ def _label(fmt: ReportFormat, ref: str, year: int) -> str:
     if ref.startswith("prev."):
         return f"上一年度·{format_for_year(year - 1).cell_label(ref[5:])}"
     if ref.startswith("s6."):
-        return {"s6.fee_notices_issued": "六、其他需要报告的事项·收费通知件数",
-                "s6.fee_notices_amount_yuan": "六、其他需要报告的事项·收费通知金额（元）",
-                "s6.fee_collected_yuan": "六、其他需要报告的事项·实际收取金额（元）"}[ref]
+        return S6_LABELS[ref]
     return fmt.cell_label(ref)
 
 
@@ -341,12 +344,20 @@ def _kind_wording(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) 
         if not narrative:
             continue
         kind = kinds[agency]
-        hits = kind_wording_hits("\n".join(narrative.sections.values()), kind)
+        text = "\n".join(narrative.sections.values())
+        hits = kind_wording_hits(text, kind)
         if hits:
             out.append(_finding(
                 rule, ds, int(k), cells=list(NARRATIVE_SECTIONS), labels=["正文"],
                 actual="、".join(hits), expected=kind, file=narrative.path,
                 message=f"本单位为{kind}，但正文使用了“{'、'.join(hits)}”等称谓，疑似沿用其他单位的文字",
+            ))
+        for addressee, sentence in addressee_hits(text, kind)[:1]:
+            out.append(_finding(
+                rule, ds, int(k), cells=list(NARRATIVE_SECTIONS), labels=["正文"],
+                actual=addressee, expected=kind, file=narrative.path, quote=sentence,
+                message=f"本单位为{kind}，但正文“{sentence}”所述为向“{addressee}”提出的申请，"
+                        "疑似沿用政府报告的文字",
             ))
     return out
 
@@ -366,6 +377,58 @@ def _s1_topics(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> 
                 expected="、".join(topics), actual="、".join(missing),
                 message=f"“{heading}”未涉及{'、'.join(missing)}（应涵盖{'、'.join(topics)}五个方面）",
             ))
+    return out
+
+
+# ---------------------------------------------------------------- hand-written prose
+
+# Rules of the prose checks that the dataset-wide rules above already cover (or that only
+# concern reports read from a publication: its parts and table rows).
+PROSE_SKIP = ("R_kind_wording", "R_other_agency_name", "R_text_reuse", "R_peer_text",
+              "R12_sections_present", "R_table_rows")
+
+
+class _RowCells(Mapping):
+    """The cells of one agency-year as a read-only mapping (no copy of the row)."""
+
+    __slots__ = ("index", "row")
+
+    def __init__(self, index: dict[str, int], row: np.ndarray):
+        self.index, self.row = index, row
+
+    def __getitem__(self, ref: str) -> float | None:
+        value = self.row[self.index[ref]]
+        return None if value != value else float(value)
+
+    def __iter__(self):
+        return iter(self.index)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def _prose_rules(ds: Dataset, fmt: ReportFormat, rows: np.ndarray) -> list[Finding]:
+    """R10 and the other prose checks on the hand-written sections of ``data/text``."""
+    wanted = {r.id for r in fmt.enforced_rules}
+    skip = set(PROSE_SKIP) | {r for r in PROSE_RULES if r not in wanted}
+    if all(r in skip for r in PROSE_RULES):
+        return []
+    kinds = ds.agencies["kind"].to_dict()
+    names = ds.agencies["name"].to_dict()
+    out = []
+    for k in rows:
+        agency, year = ds.key_list[k]
+        narrative = ds.texts.get((agency, year))
+        if narrative is None:
+            continue
+        doc = ProseInput(
+            sections={s: narrative.sections.get(s, "") for s in NARRATIVE_SECTIONS},
+            cells=_RowCells(ds.ref_index, ds.values[k]), format_id=fmt.id, year=year,
+            agency_name=names.get(agency, agency), agency_kind=kinds.get(agency),
+        )
+        for f in prose_findings(doc, skip=skip):
+            f.agency_id, f.year, f.file = agency, year, narrative.path
+            out.append(f)
     return out
 
 

@@ -6,13 +6,11 @@ import json
 from collections import Counter
 from itertools import groupby
 
-from nianbao.findings import SEVERITY_ORDER, Finding
-
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+from nianbao.findings import SEVERITY_ZH, Finding, severity_rank
 
 
 def _sort_key(f: Finding):
-    return (f.agency_id or "", f.year or 0, SEVERITY_ORDER.get(f.severity, 9), f.rule, f.line or 0)
+    return (f.agency_id or "", f.year or 0, severity_rank(f.severity), f.rule, f.line or 0)
 
 
 def findings_to_text(findings: list[Finding], names: dict[str, str] | None = None) -> str:
@@ -35,7 +33,8 @@ def findings_to_text(findings: list[Finding], names: dict[str, str] | None = Non
     lines.append("")
     lines.append(
         f"合计：错误 {counts.get('error', 0)} 项，警告 {counts.get('warning', 0)} 项，"
-        f"涉及 {len(years)} 个单位年度"
+        + (f"存疑 {counts['uncertain']} 项，" if counts.get("uncertain") else "")
+        + f"涉及 {len(years)} 个单位年度"
     )
     return "\n".join(lines)
 

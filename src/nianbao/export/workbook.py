@@ -34,7 +34,7 @@ from nianbao import __version__
 from nianbao.data.dataset import Dataset, load
 from nianbao.data.loading import load_agencies, stats_files
 from nianbao.errors import ParameterError
-from nianbao.findings import Finding
+from nianbao.findings import SEVERITY_ZH, Finding, severity_rank
 from nianbao.formats.spec import CELL_SEP, ReportFormat, Table, format_for_year
 from nianbao.paths import DATA_DIR
 from nianbao.region.summary import (
@@ -51,7 +51,6 @@ ID_COLUMNS = (("agency_id", "单位标识"), ("name", "单位名称"), ("region"
 INFO_SHEET = "说明"
 AGENCY_SHEET = "单位名录"
 FINDINGS_SHEET = "校验结果"
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 HEADER_ROWS = 2
 VALUE_WIDTH = 11
 
@@ -269,14 +268,13 @@ def _plain(value) -> object:
 def _findings_sheet(wb: Workbook, ds: Dataset, findings: Sequence[Finding]) -> Worksheet:
     titles = rule_titles()
     names = ds.agencies["short_name"].astype(str).to_dict()
-    order = {"error": 0, "warning": 1, "info": 2}
     rows = [
         (f.agency_id or "", names.get(f.agency_id, "") if f.agency_id else "", f.year,
          SEVERITY_ZH.get(f.severity, f.severity), f.rule, titles.get(f.rule, f.rule), f.message,
          "；".join(f.labels or f.cells), _plain(f.expected), _plain(f.actual), f.file or "",
          f.line)
         for f in sorted(findings, key=lambda f: (f.agency_id or "", f.year or 0,
-                                                 order.get(f.severity, 9), f.rule, f.line or 0))
+                                                 severity_rank(f.severity), f.rule, f.line or 0))
     ]
     header = ["单位标识", "单位名称", "年度", "级别", "规则", "规则名称", "说明", "涉及单元格",
               "期望值", "实际值", "文件", "行号"]
@@ -290,8 +288,9 @@ def _agency_sheet(wb: Workbook, ds: Dataset, agencies: Sequence[str], year: int,
     warnings: dict[str, int] = {}
     for f in findings:
         if f.agency_id:
-            target = errors if f.severity == "error" else warnings
-            target[f.agency_id] = target.get(f.agency_id, 0) + 1
+            if f.severity in ("error", "warning"):
+                target = errors if f.severity == "error" else warnings
+                target[f.agency_id] = target.get(f.agency_id, 0) + 1
     rows = []
     for a in agencies:
         rec = ds.agencies.loc[a]

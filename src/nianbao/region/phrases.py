@@ -7,6 +7,8 @@ format files, never from here.
 
 from __future__ import annotations
 
+from nianbao.findings import SEVERITY_ZH
+
 TITLE = "{region}{year}年政府信息公开工作年度报告汇总"
 SUBTITLE = "{year}年政府信息公开工作年度报告汇总"
 
@@ -91,6 +93,6 @@ NONE_ITEM = "无。"
 
 PASS = "通过"
 FAIL = "未通过"
-SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
+SEVERITY = SEVERITY_ZH
 REPORTED = "已报送"
 NOT_REPORTED = "未报送"

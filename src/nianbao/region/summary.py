@@ -26,7 +26,7 @@ from nianbao.data.loading import load_agencies, stats_files
 from nianbao.data.measures import decision_label, decision_refs, quantities_frame, rows_of
 from nianbao.data.model import Narrative
 from nianbao.errors import ParameterError
-from nianbao.findings import Finding
+from nianbao.findings import Finding, severity_rank
 from nianbao.formats.expr import compile_expr
 from nianbao.formats.spec import ReportFormat, Rule, all_formats, format_for_year
 from nianbao.paths import DATA_DIR
@@ -367,7 +367,6 @@ def validation_overview(ds: Dataset, agency_ids: Sequence[str], year: int,
     titles = rule_titles()
     mine = [f for f in findings if (f.agency_id is None or f.agency_id in wanted)
             and f.year in (None, int(year))]
-    order = {"error": 0, "warning": 1, "info": 2}
     records = pd.DataFrame(
         [(f.agency_id, f.rule, f.severity) for f in mine], columns=["agency_id", "rule", "severity"]
     )
@@ -376,7 +375,7 @@ def validation_overview(ds: Dataset, agency_ids: Sequence[str], year: int,
         by_rule = grouped.agg(agencies=("agency_id", "nunique"),
                               findings=("rule", "size")).reset_index()
         by_rule["title"] = by_rule["rule"].map(lambda r: titles.get(r, r))
-        by_rule["_o"] = by_rule["severity"].map(order)
+        by_rule["_o"] = by_rule["severity"].map(severity_rank)
         by_rule = by_rule.sort_values(["_o", "findings", "rule"], ascending=[True, False, True],
                                       kind="stable").drop(columns="_o").reset_index(drop=True)
         per_agency = records.dropna(subset=["agency_id"])
@@ -387,7 +386,7 @@ def validation_overview(ds: Dataset, agency_ids: Sequence[str], year: int,
         by_rule = pd.DataFrame(columns=["rule", "severity", "agencies", "findings", "title"])
         matrix = pd.DataFrame(index=pd.Index(ids, name="agency_id"))
     by_id: dict[str, list[Finding]] = {}
-    for f in sorted(mine, key=lambda f: (order.get(f.severity, 9), f.rule)):
+    for f in sorted(mine, key=lambda f: (severity_rank(f.severity), f.rule)):
         if f.agency_id is not None:
             by_id.setdefault(f.agency_id, []).append(f)
     agency_rows = []

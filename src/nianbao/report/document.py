@@ -18,7 +18,7 @@ from nianbao.checks.validate import check, rule_instances
 from nianbao.data.dataset import Dataset, load
 from nianbao.data.model import Report
 from nianbao.errors import ParameterError, ReportBlocked
-from nianbao.findings import Finding
+from nianbao.findings import SEVERITY_ZH, Finding, severity_rank
 from nianbao.paths import DATA_DIR
 from nianbao.report import charts, narrative, tables
 from nianbao.report.bundle import HTMLBlock, MetadataBundle
@@ -168,7 +168,7 @@ def _p(text: str) -> str:
     return f"<p>{html.escape(text)}</p>" if text else ""
 
 
-RESULT_ORDER = {"错误": 0, "警告": 1, "通过": 2, "不适用": 3, "由生成保证": 4}
+RESULT_ORDER = {"错误": 0, "警告": 1, "存疑": 2, "提示": 3, "通过": 4, "不适用": 5, "由生成保证": 6}
 
 
 def validation_html(report: Report, findings: list[Finding]) -> str:
@@ -184,21 +184,21 @@ def validation_html(report: Report, findings: list[Finding]) -> str:
         seen.add(rule.id)
         hits = by_rule.pop(rule.id, [])
         if hits:
-            result = "错误" if rule.level == "error" else "警告"
+            result = _worst(hits)
             detail = "<br/>".join(html.escape(f.message) for f in hits)
         elif rule.scope == "generated":
             result, detail = "由生成保证", html.escape(rule.model_extra.get("generated_note", ""))
         elif rule.scope == "cross_year" and report.prev is None:
             result, detail = "不适用", f"无 {report.year - 1} 年度数据"
         else:
-            result, detail = "通过", ""
+            result, detail = "通过", html.escape(rule.model_extra.get("generated_note", ""))
         rows.append((RESULT_ORDER[result], rule.id, rule.title_zh, result, detail))
     for rule_id, hits in by_rule.items():  # input problems (IN_*) have no format rule
-        result = "错误" if any(f.severity == "error" for f in hits) else "警告"
+        result = _worst(hits)
         rows.append((RESULT_ORDER[result], rule_id, "数据文件", result,
                      "<br/>".join(html.escape(f"{f.where()} {f.message}") for f in hits)))
     rows.sort(key=lambda r: (r[0], r[1]))
-    counts = {k: sum(1 for r in rows if r[3] == k) for k in ("错误", "警告", "通过")}
+    counts = {k: sum(1 for r in rows if r[3] == k) for k in ("错误", "警告", "存疑", "通过")}
     body = "".join(
         f'<tr class="result-{_css(res)}"><td class="label">{html.escape(title)}'
         f"<br/><code>{html.escape(rid)}</code></td><td>{res}</td>"
@@ -208,14 +208,22 @@ def validation_html(report: Report, findings: list[Finding]) -> str:
     return (
         '<section class="validation"><h2>数据校验</h2>'
         f"<p>本报告共核查 {len(rows)} 项规则：错误 {counts['错误']} 项，警告 {counts['警告']} 项，"
-        f"通过 {counts['通过']} 项。</p>"
+        + (f"存疑 {counts['存疑']} 项，" if counts["存疑"] else "")
+        + f"通过 {counts['通过']} 项。</p>"
         '<table class="review-table"><thead><tr><th>规则</th><th>结果</th>'
         f"<th>说明及涉及单元格</th></tr></thead><tbody>{body}</tbody></table></section>"
     )
 
 
+def _worst(hits: list[Finding]) -> str:
+    """The result of a rule: the most severe of its findings, in Chinese."""
+    worst = min((f.severity for f in hits), key=severity_rank)
+    return SEVERITY_ZH.get(worst, "警告")
+
+
 def _css(result: str) -> str:
-    return {"错误": "error", "警告": "warning", "通过": "pass"}.get(result, "na")
+    css = {"错误": "error", "警告": "warning", "存疑": "uncertain", "通过": "pass"}
+    return css.get(result, "na")
 
 
 def prepare(
