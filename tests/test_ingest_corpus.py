@@ -117,3 +117,19 @@ def test_seed_text_with_one_cell_per_line_keeps_blank_cells_blank():
     # the first rows of 表三 lost their labels in this copy: reported, not guessed
     doubt = [f for f in report.findings if f.rule == "ingest_cells_not_read"]
     assert doubt and "t3.new.total" in doubt[0].cells and report.cells["t3.new.total"].value is None
+
+
+def test_the_inconsistencies_noted_in_the_index_are_found():
+    result = audit([CORPUS / "partial", CORPUS / "pdf", CORPUS / "html" / "shuyang-fgj-2023.html"])
+    rules = {Path(a.report.file).name: {f.rule for f in a.findings} for a in result.audited}
+    # prose that contradicts table 三 / 二
+    assert "R10_prose_vs_table" in rules["P01_长春市某市直部门_styjrswj_2023.txt"]
+    assert "R10_prose_vs_table" in rules["P08_柳州市体育局_2023.txt"]
+    assert "R10_prose_vs_table" in rules["02_淮安市洪泽区人民政府_2024.pdf"]
+    # a 街道 report speaking of the city government's applications (pasted text)
+    assert "R_kind_wording" in rules["P02_沈阳市于洪区迎宾路街道办事处_2021.txt"]
+    # the improvement paragraph dated in the report year (carried over)
+    assert "R_wrong_year" in rules["shuyang-fgj-2023.html"]
+    # the table of contents typos do not hide the headings of a real report
+    (p12,) = [a for a in result.audited if a.report.file.endswith("P12_大冶市东风路街道_2024.txt")]
+    assert p12.report.agency == "东风路街道" and p12.report.year == 2024

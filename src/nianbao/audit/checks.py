@@ -129,18 +129,28 @@ def _types_and_blanks(report: PublishedReport, fmt: ReportFormat) -> list[Findin
 def prose_findings(report: PublishedReport, prev: PublishedReport | None,
                    peers: dict[str, dict[str, str]] | None,
                    registry: list[str]) -> list[Finding]:
-    """The prose rules (R10 and the other text checks), when ``nianbao.checks.prose`` exists."""
-    try:
-        from nianbao.checks import prose
-    except ImportError:
-        return []
+    """The prose rules (R10, arithmetic, wrong year, pasted text, structure) of the report.
+
+    Cells the reader did not find are left out (the prose rules then say nothing about them);
+    a blank cell or one in doubt is None. Missing table rows are already reported by the
+    reader as doubts, so the prose module's row rule is not run twice.
+    """
+    from nianbao.checks import prose
+
+    cells: dict[str, float | None] = {}
+    for ref, c in report.cells.items():
+        if c.method != "missing":
+            cells[ref] = c.value if c.read else None
+    cells.update(report.fees.as_inputs())
+    sections = dict(report.sections)
+    if report.preface:
+        sections = {"preface": report.preface, **sections}
     doc = prose.ProseInput(
-        sections=dict(report.sections), cells=report.values() | {
-            k: v for k, v in report.fees.as_inputs().items()},
-        format_id=report.format_id, year=report.year, agency_name=report.agency or "",
-        agency_kind=guess_kind(report.agency), registry_names=registry,
+        sections=sections, cells=cells, format_id=report.format_id, year=report.year,
+        agency_name=report.agency or "", agency_kind=guess_kind(report.agency),
+        registry_names=registry,
         previous_sections=dict(prev.sections) if prev else None, peer_texts=peers)
-    found = prose.prose_findings(doc)
+    found = prose.prose_findings(doc, skip={prose.prose_structure.ROWS})
     for f in found:
         f.file = f.file or report.file
         f.year = f.year or report.year

@@ -106,10 +106,12 @@ def check_all(reports: list[PublishedReport]) -> list[Audited]:
     out = []
     for r in reports:
         prev = by_key.get((_key(r.agency), r.year - 1)) if r.agency and r.year else None
-        peers = {o.file: o.sections for o in reports
-                 if o is not r and o.year == r.year and _key(o.agency) != _key(r.agency)}
+        peers = {o.agency: o.sections for o in reports
+                 if o.agency and o.year == r.year and _key(o.agency) != _key(r.agency)}
         found = list(r.findings) + table_findings(r, prev)
-        found += prose_findings(r, prev, peers or None, [n for n in registry if n != r.agency])
+        if r.format_id and r.year:
+            found += prose_findings(r, prev, peers or None,
+                                    [n for n in registry if n != r.agency])
         for f in found:
             f.file = f.file or r.file
         found.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.rule))

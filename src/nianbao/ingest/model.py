@@ -135,6 +135,7 @@ class PublishedReport:
     cells: dict[str, CellReading] = field(default_factory=dict)
     sections: dict[str, str] = field(default_factory=dict)
     section_spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    preface: str = ""  # the text before part 一 (title, basis, contact)
     fees: Fees = field(default_factory=Fees)
     published: dt.date | None = None
     findings: list = field(default_factory=list)  # reading findings (nianbao.findings.Finding)

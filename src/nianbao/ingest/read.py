@@ -76,12 +76,8 @@ def read_rendered(doc: Rendered, name: str) -> PublishedReport:
     report.format_id = fmt.id
     _read_tables(report, fmt, n, spans)
     _read_prose(report, spans)
-    for sid in ("s1", "s2", "s3", "s4", "s5", "s6"):
-        if sid not in heads:
-            heading = fmt.section(sid).heading
-            report.findings.append(Finding(
-                rule="R12_sections_present", severity="warning", cells=[sid], labels=[heading],
-                message=f"未找到“{heading}”部分的标题（或标题写法与格式不符）", file=name))
+    first = min((a for a, _b in heads.values()), default=0)
+    report.preface = text[:first].strip()
     return report
 
 

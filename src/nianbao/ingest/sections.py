@@ -57,13 +57,13 @@ def headings(text: str) -> dict[str, tuple[int, int]]:
 
 
 def _line_end(text: str, pos: int) -> int:
-    """End of a heading: its line, or the end of the title words in run-together text."""
+    """End of a heading: the end of its title words, else its line when the line is short."""
     nl = text.find("\n", pos)
     stop = nl if nl != -1 else len(text)
-    if stop - pos <= 30:
-        return stop
-    m = re.search(r"情况|事项|措施|问题|工作", text[pos:pos + 30])
-    return pos + m.end() if m else pos
+    m = re.search(r"情况|事项|措施", text[pos:min(stop, pos + 30)])
+    if m:
+        return pos + m.end()
+    return stop if stop - pos <= 30 else pos
 
 
 def section_spans(text: str, heads: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
@@ -80,8 +80,8 @@ def title(text: str, hint: str | None) -> tuple[str | None, int | None]:
     """Agency name and report year from the title (a page title or the first lines)."""
     candidates = [hint] if hint else []
     lines = [line for line in text[:4000].split("\n") if line.strip()][:60]
-    for a, b in zip(lines, [*lines[1:], ""], strict=True):
-        candidates += [a, a + b]
+    singles = len(candidates) + len(lines)
+    candidates += lines + [a + b for a, b in zip(lines, lines[1:], strict=False)]
     for i, raw in enumerate(candidates):
         line = norm(raw)
         m = _TITLE_A.search(line)
@@ -92,10 +92,11 @@ def title(text: str, hint: str | None) -> tuple[str | None, int | None]:
         m = _TITLE_B.search(line)
         if m:
             agency = _clean_agency(m.group(2))
-            if not agency and i > 1:
-                agency = _clean_agency(norm(candidates[i - 2]))
+            if not agency and 0 < i < singles:  # the agency on the line above the title
+                agency = _clean_agency(norm(candidates[i - 1]))
             return agency or None, int(m.group(1))
-    m = re.search(r"统计期限?[^。]{0,8}?(20\d\d)\s*年\s*1\s*月\s*1\s*日", text[:6000])
+    m = re.search(r"统计期限?[^。]{0,8}?(20\d\d)\s*年\s*1\s*月\s*1\s*日", text[:6000]) or \
+        re.search(r"截[止至]\s*(20\d\d)\s*年\s*12\s*月\s*31\s*日", text[:6000])
     return None, int(m.group(1)) if m else None
 
 
