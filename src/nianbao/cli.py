@@ -194,6 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xlsx", required=True, type=Path, help="workbook to write (.xlsx)")
     p.set_defaults(func=cmd_export)
     _add_audit(sub)
+
+    from nianbao.forms.commands import add_form_commands
+
+    add_form_commands(sub)  # template, import
     return parser
 
 

@@ -97,3 +97,14 @@ class UnreadableDocument(NianbaoError, ValueError):
         self.path = path
         self.reason = reason
         super().__init__(f"{path}：{reason}")
+
+
+# ---------------------------------------------------------------- writing data/, reading forms
+
+
+class DataWriteError(NianbaoError, ValueError):
+    """Figures that cannot be written into data/ as given (unknown cell, bad agency id …)."""
+
+
+class FormError(NianbaoError, ValueError):
+    """A workbook that cannot be used as a form (wrong file type, not a nianbao form …)."""
