@@ -151,3 +151,44 @@ def test_cli_json_is_the_only_output_on_stdout(tmp_path):
                for f in report["findings"])
     assert data["unreadable"][0]["file"].endswith("nope.pdf")
     assert (tmp_path / "audit" / "index.html").is_file()
+
+
+def test_to_data_writes_what_report_renders_and_never_overwrites_silently(synthetic, tmp_path):
+    from nianbao.audit.to_data import to_data
+    from nianbao.data.dataset import load
+
+    ds, files = synthetic
+    path, (agency, year) = sorted(files.items())[7]
+    want = ds.report(agency, year)
+    data = tmp_path / "data"
+    (done,) = to_data(audit([path]).audited, data, agency_id="imported")
+    assert done.result.written and not done.result.conflicts, done.message
+    new = load(data)
+    assert not [f for f in new.findings if f.severity == "error"]
+    got = new.report("imported", year)
+    assert got.agency.name == want.agency.name
+    assert {k: v for k, v in got.values.items() if k not in got.blank_cells} == {
+        k: v for k, v in want.values.items() if k not in want.blank_cells}
+    assert got.narrative.published == want.narrative.published
+    assert got.narrative.sections["s5"].strip()
+    # our HTML of the imported data reads back the same cells (re-rendered in our layout)
+    again = tmp_path / "again.html"
+    again.write_text(report_html(new, "imported", year), encoding="utf-8")
+    assert read_report(again).values() == read_report(path).values()
+    # a different value is not overwritten without replace; the change table says what differs
+    html = path.read_text(encoding="utf-8")
+    marker = 'data-cell="t4.cases.rev_upheld">'
+    k = html.index(marker) + len(marker)
+    end = html.index("<", k)
+    changed = tmp_path / "changed.html"
+    changed.write_text(html[:k] + str(int(html[k:end]) + 1) + html[end:], encoding="utf-8")
+    before = (data / "stats" / f"{year}.csv").read_bytes()
+    (refused,) = to_data(audit([changed]).audited, data, agency_id="imported")
+    assert refused.result.conflicts and not refused.result.written
+    assert "未写入" in refused.message and "rev_upheld" not in refused.message
+    assert "结果维持" in refused.message
+    assert (data / "stats" / f"{year}.csv").read_bytes() == before
+    (forced,) = to_data(audit([changed]).audited, data, agency_id="imported", replace=True)
+    assert forced.result.written
+    assert load(data).report("imported", year).values["t4.cases.rev_upheld"] == \
+        want.values["t4.cases.rev_upheld"] + 1

@@ -204,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_audit(args) -> int:
     from nianbao.audit.run import run_cli
 
-    return run_cli(args.paths, as_json=args.json, out=args.out, jobs=args.jobs or 1)
+    return run_cli(args.paths, as_json=args.json, out=args.out, jobs=args.jobs or 1,
+                   to_data=args.to_data, agency_id=args.agency_id, replace=args.replace)
 
 
 def _add_audit(sub) -> None:
@@ -215,6 +216,10 @@ def _add_audit(sub) -> None:
     p.add_argument("--json", action="store_true", help="在标准输出打印 JSON 结果（仅 JSON）")
     p.add_argument("--out", type=Path, default=BUILD_DIR, help="输出目录（默认 build/）")
     p.add_argument("--jobs", type=_jobs, default=None, metavar="N", help="并行读取的进程数")
+    p.add_argument("--to-data", type=Path, metavar="DIR",
+                   help="把读取的表格和正文写入数据目录（agencies.csv、stats/、text/）")
+    p.add_argument("--agency-id", metavar="ID", help="写入时使用的单位标识（单个单位时）")
+    p.add_argument("--replace", action="store_true", help="覆盖数据目录中已有的不同值")
     p.set_defaults(func=cmd_audit)
 
 

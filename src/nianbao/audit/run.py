@@ -160,9 +160,12 @@ def _plain(v):
     return v
 
 
-def run_cli(paths: list[Path], *, as_json: bool, out: Path, jobs: int) -> int:
+def run_cli(paths: list[Path], *, as_json: bool, out: Path, jobs: int,
+            to_data: Path | None = None, agency_id: str | None = None,
+            replace: bool = False) -> int:
     """What ``build.py audit`` does: audit, write the pages, print JSON or a summary."""
     from nianbao.audit.pages import write_pages
+    from nianbao.audit.to_data import to_data as write_data
 
     def progress(i, n, name):
         print(f"[{i}/{n}] {name}", file=sys.stderr)
@@ -182,4 +185,7 @@ def run_cli(paths: list[Path], *, as_json: bool, out: Path, jobs: int) -> int:
                                                                                  f.severity)
                 print(f"  {tag}  {f.rule}  {f.message}")
     print(f"审核页面：{index}", file=sys.stderr)
+    if to_data is not None:
+        for written in write_data(result.audited, to_data, agency_id, replace):
+            print(written.message, file=sys.stderr)
     return result.exit_code

@@ -218,6 +218,8 @@ def _uncertain(rule: str, message: str) -> Finding:
     return Finding(rule=rule, severity="uncertain", message=message)
 
 
+_FOOTER = re.compile(r"附件下载|相关附件|相关链接|主办单位|承办单位|版权所有|网站标识码|ICP备|"
+                     r"扫一扫|【打印|关闭窗口|打印本页|分享到")
 _PIPE_LINE = re.compile(r"^\s*\|.*\|\s*$", re.M)
 
 
@@ -233,6 +235,9 @@ def _read_prose(report: PublishedReport, spans) -> None:
                 last = max(s[1] for s in inside)
                 body = text[a:first] + "\n" + text[last:b]
         body = _PIPE_LINE.sub("", body)
+        if sid == max(spans):  # the last part runs into the page's footer
+            cut = _FOOTER.search(body)
+            body = body[:cut.start()] if cut else body
         report.sections[sid] = re.sub(r"\n{3,}", "\n\n", body).strip()
         report.section_spans[sid] = (a, b)
     report.fees = sec.fees(report.sections.get("s6", ""))

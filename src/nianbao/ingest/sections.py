@@ -146,8 +146,17 @@ def fees(s6: str) -> Fees:
             out.notices_issued = 0.0
             out.notices_amount_yuan = 0.0
             out.collected_yuan = 0.0
-            out.quote = text[max(0, m.start() - 12):m.end() + 12]
+    if out.notices_issued is not None or out.collected_yuan is not None:
+        out.quote = _sentence_with(s6, "费")
     return out
+
+
+def _sentence_with(text: str, word: str) -> str | None:
+    """The first sentence of ``text`` (as printed) that contains ``word``."""
+    for sentence in re.split(r"(?<=[。；;！!])|\n", text):
+        if word in sentence and sentence.strip():
+            return sentence.strip()
+    return None
 
 
 def _yuan(number: str, wan: str | None) -> float:
