@@ -192,3 +192,17 @@ def test_to_data_writes_what_report_renders_and_never_overwrites_silently(synthe
     assert forced.result.written
     assert load(data).report("imported", year).values["t4.cases.rev_upheld"] == \
         want.values["t4.cases.rev_upheld"] + 1
+
+
+def test_a_table_of_the_other_format_is_a_finding_not_a_crash(synthetic, tmp_path):
+    ds, files = synthetic
+    path, (agency, year) = next((p, k) for p, k in sorted(files.items()) if k[1] == 2022)
+    html = path.read_text(encoding="utf-8").replace("2022年", "2020年")
+    moved = tmp_path / "moved.html"
+    moved.write_text(html, encoding="utf-8")
+    report = read_report(moved)
+    assert report.year == 2020 and report.format_id == "F2021"
+    (finding,) = [f for f in report.findings if f.rule == "ingest_format_mismatch"]
+    assert finding.severity == "warning" and finding.expected == "F2019"
+    assert report.cells["t3.res_other_no_fee.total"].value == \
+        ds.report(agency, year).values["t3.res_other_no_fee.total"]

@@ -204,7 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_audit(args) -> int:
     from nianbao.audit.run import run_cli
 
-    return run_cli(args.paths, as_json=args.json, out=args.out, jobs=args.jobs or 1,
+    import os
+
+    jobs = args.jobs or min(4, os.cpu_count() or 1)
+    return run_cli(args.paths, as_json=args.json, out=args.out, jobs=jobs,
                    to_data=args.to_data, agency_id=args.agency_id, replace=args.replace)
 
 

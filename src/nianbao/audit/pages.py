@@ -139,6 +139,7 @@ def _prose_html(a: Audited) -> tuple[list[dict], dict[int, str]]:
     """Sections with each finding's quote marked; finding index → mark id."""
     r = a.report
     fmt = load_format(r.format_id) if r.format_id else None
+    sections = {"preface": r.preface, **r.sections} if r.preface else dict(r.sections)
     marks: dict[str, list[tuple[int, int, int]]] = {}
     quote_ids: dict[int, str] = {}
     for i, f in enumerate(a.findings):
@@ -146,12 +147,14 @@ def _prose_html(a: Audited) -> tuple[list[dict], dict[int, str]]:
         if not quote:
             continue
         span = getattr(f, "span", None)
-        sid = next((c for c in f.cells if c in r.sections), None)
+        sid = getattr(f, "section", None)
+        if sid not in sections:
+            sid = next((c for c in f.cells if c in sections), None)
         hits = []
         if span and sid:
             hits = [(sid, span[0], span[1])]
         else:
-            for s, body in r.sections.items():
+            for s, body in sections.items():
                 k = body.find(quote)
                 if k >= 0:
                     hits = [(s, k, k + len(quote))]
@@ -160,7 +163,7 @@ def _prose_html(a: Audited) -> tuple[list[dict], dict[int, str]]:
             marks.setdefault(s, []).append((a0, b0, i))
             quote_ids[i] = f"q{i}"
     out = []
-    for sid, body in r.sections.items():
+    for sid, body in sections.items():
         pieces = []
         pos = 0
         for a0, b0, i in sorted(marks.get(sid, [])):
@@ -172,6 +175,6 @@ def _prose_html(a: Audited) -> tuple[list[dict], dict[int, str]]:
                           f"</mark>")
             pos = b0
         pieces.append(html.escape(body[pos:]))
-        heading = fmt.section(sid).heading if fmt else sid
+        heading = "前言" if sid == "preface" else (fmt.section(sid).heading if fmt else sid)
         out.append({"id": sid, "heading": heading, "html": "".join(pieces)})
     return out, quote_ids

@@ -34,7 +34,7 @@ class Token:
 
 
 def parse_number(text: str) -> float | None:
-    s = text.replace(",", "").replace("，", "").strip()
+    s = text.replace(",", "").replace("，", "").replace("−", "-").replace("－", "-").strip()
     for unit in ("万元", "元", "件", "项", "条", "个"):
         s = s.removesuffix(unit).strip()
     try:

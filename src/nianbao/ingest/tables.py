@@ -24,8 +24,8 @@ from nianbao.ingest.sums import Piece, Token, splits, sums_check
 
 _PAGE_NOISE = re.compile(
     r"[—－-]\s*\d{1,3}\s*[—－-]|第\s*\d{1,3}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,3}\s*页)?")
-_NUMBER_CELL = re.compile(r"^[+-]?\d[\d,，]*(?:\.\d+)?\s*(?:件|项|条|个|万元|元)?$")
-_RUN = re.compile(r"\d[\d,]*(?:\.\d+)?(?:\s*(?:万元|元))?")
+_NUMBER_CELL = re.compile(r"^[+\-−－]?\d[\d,，]*(?:\.\d+)?\s*(?:件|项|条|个|万元|元)?$")
+_RUN = re.compile(r"(?<![\d.])(?:[-−－](?=\d))?\d[\d,]*(?:\.\d+)?(?:\s*(?:万元|元))?")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 MAX_COMBOS = 20000
 
