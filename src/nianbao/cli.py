@@ -202,9 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_audit(args) -> int:
-    from nianbao.audit.run import run_cli
-
     import os
+
+    from nianbao.audit.run import run_cli
 
     jobs = args.jobs or min(4, os.cpu_count() or 1)
     return run_cli(args.paths, as_json=args.json, out=args.out, jobs=jobs,
