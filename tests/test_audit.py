@@ -74,6 +74,17 @@ def _scanned_pdf(path: Path) -> None:
     Image.new("RGB", (600, 800), "white").save(path, "PDF")
 
 
+def _big_scan(path: Path) -> None:
+    """A large PDF of noisy page images, like a scanned report (tens of MB)."""
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    pages = [Image.fromarray(rng.integers(0, 255, (2400, 1700, 3), dtype=np.uint8))
+             for _ in range(4)]
+    pages[0].save(path, save_all=True, append_images=pages[1:], quality=95)
+    assert path.stat().st_size > 15 * 1024 * 1024
+
+
 def _encrypted_pdf(path: Path) -> None:
     from pypdf import PdfReader, PdfWriter
     writer = PdfWriter()
@@ -94,8 +105,9 @@ def test_bad_inputs_get_a_clear_message_and_the_others_are_still_audited(tmp_pat
     (tmp_path / "cut.pdf").write_bytes(pdf[: len(pdf) // 3])
     (tmp_path / "notes.txt").write_text("会议纪要\n今天讨论了食堂的菜单。\n", encoding="utf-8")
     (tmp_path / "empty.docx").write_bytes(b"")
-    with (tmp_path / "huge.txt").open("wb") as fh:
-        fh.truncate(70 * 1024 * 1024)
+    line = "政府信息公开工作年度报告的正文。\n".encode()
+    (tmp_path / "huge.txt").write_bytes(line * (50 * 1024 * 1024 // len(line)))
+    _big_scan(tmp_path / "big-scan.pdf")
     result = audit([tmp_path])
     messages = dict(result.unreadable)
     assert [a.report.agency for a in result.audited] == ["平潭综合实验区"]
@@ -107,6 +119,7 @@ def test_bad_inputs_get_a_clear_message_and_the_others_are_still_audited(tmp_pat
     assert "不是政府信息公开工作年度报告" in messages[str(tmp_path / "notes.txt")]
     assert "文件为空" in messages[str(tmp_path / "empty.docx")]
     assert "文件过大" in messages[str(tmp_path / "huge.txt")]
+    assert "没有文字层" in messages[str(tmp_path / "big-scan.pdf")]
     for name, message in messages.items():
         assert message.startswith(name)
 

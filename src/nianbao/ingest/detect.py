@@ -10,7 +10,8 @@ import charset_normalizer
 
 from nianbao.errors import UnreadableDocument
 
-MAX_BYTES = 64 * 1024 * 1024  # a report larger than this is refused, not read into memory
+MAX_BYTES = 16 * 1024 * 1024  # a text, page or Word report larger than this is not a report
+MAX_PDF_BYTES = 256 * 1024 * 1024  # PDFs are read page by page; scans with images are large
 _HTML_START = re.compile(rb"<\s*(!doctype\s+html|html|head|body|table|meta|div|p)[\s>/]", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 
@@ -37,16 +38,23 @@ def sniff(path: Path, head: bytes) -> str:
     return "text"
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, refusing empty and oversized files with a clear reason."""
+def read_head(path: Path) -> tuple[bytes, int]:
+    """The first bytes of a file (enough to tell its kind) and its size."""
     size = path.stat().st_size
     if size == 0:
         raise UnreadableDocument(str(path), "文件为空")
-    if size > MAX_BYTES:
+    with path.open("rb") as fh:
+        return fh.read(16384), size
+
+
+def check_size(path: Path, kind: str, size: int) -> None:
+    """Refuse a file too large for its kind, before reading it into memory."""
+    limit = MAX_PDF_BYTES if kind == "pdf" else MAX_BYTES
+    if size > limit:
         raise UnreadableDocument(
             str(path),
-            f"文件过大（{size / 1024 / 1024:.0f} MB，上限 {MAX_BYTES // 1024 // 1024} MB），未读取")
-    return path.read_bytes()
+            f"文件过大（{size / 1024 / 1024:.0f} MB，"
+            f"此类文件上限 {limit // 1024 // 1024} MB），未读取")
 
 
 def decode(data: bytes, declared: str | None = None) -> str:

@@ -13,7 +13,7 @@ from nianbao.errors import UnreadableDocument
 from nianbao.findings import Finding
 from nianbao.formats.spec import ReportFormat, all_formats, format_for_year, load_format
 from nianbao.ingest import sections as sec
-from nianbao.ingest.detect import read_bytes, sniff
+from nianbao.ingest.detect import check_size, read_head, sniff
 from nianbao.ingest.labels import norm, normalise
 from nianbao.ingest.model import CellReading, PublishedReport, Rendered
 from nianbao.ingest.tables import (
@@ -37,11 +37,13 @@ FORMAT_MARKERS = {
 def render(path: Path) -> Rendered:
     """The document as text in reading order (raises UnreadableDocument with a reason)."""
     name = str(path)
-    data = read_bytes(path)
-    kind = sniff(path, data[:16384])
+    head, size = read_head(path)
+    kind = sniff(path, head)
+    check_size(path, kind, size)
     if kind == "pdf":
         from nianbao.ingest.pdf import render_pdf
         return render_pdf(path, name)
+    data = path.read_bytes()
     if kind == "docx":
         from nianbao.ingest.docx import render_docx
         return render_docx(data, name)
