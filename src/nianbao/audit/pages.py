@@ -57,10 +57,10 @@ def write_pages(result: AuditResult, out: Path) -> Path:
 def report_page(a: Audited) -> str:
     r = a.report
     findings = []
-    flagged: dict[str, list[int]] = {}
+    flagged: dict[str, list[tuple[int, str, int]]] = {}  # cell → (finding, severity, cells)
     for i, f in enumerate(a.findings):
         for ref in f.cells:
-            flagged.setdefault(ref, []).append(i)
+            flagged.setdefault(ref, []).append((i, f.severity, len(f.cells)))
     prose, quote_ids = _prose_html(a)
     for i, f in enumerate(a.findings):
         findings.append({
@@ -91,7 +91,7 @@ class _Zero:
         return 0.0
 
 
-def _tables_html(a: Audited, flagged: dict[str, list[int]]) -> str:
+def _tables_html(a: Audited, flagged: dict) -> str:
     r = a.report
     fmt = load_format(r.format_id)
     source = _Zero(fmt)
@@ -113,14 +113,14 @@ def _td(m: re.Match, r, flagged) -> str:
         classes.append("doubt")
     elif c.value is None:
         classes.append("blank")
-    sev = None
-    for i in flagged.get(ref, []):
-        sev = sev or i
-    if ref in flagged:
+    severities = {severity for _i, severity, _n in flagged.get(ref, [])}
+    if severities & {"error", "warning"}:
         classes.append("flagged")
+        classes.append("sev-" + ("error" if "error" in severities else "warning"))
     where = c.location.describe() if c.location else "—"
     title = f"{ref} · {METHOD_ZH[c.method]} · {where}"
-    links = "".join(f'<a class="ref" href="#f{i}">[{i + 1}]</a>' for i in flagged.get(ref, []))
+    links = "".join(f'<a class="ref" href="#f{i}">[{i + 1}]</a>'
+                    for i, _sev, n in flagged.get(ref, []) if n <= 24)
     return (f'<td class="{" ".join(classes)}"{colspan} data-cell="{html.escape(ref)}" '
             f'id="cell-{html.escape(ref)}" title="{html.escape(title)}">'
             f'{html.escape(_text(c.value, c.method))}{links}</td>')
