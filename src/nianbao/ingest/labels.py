@@ -68,7 +68,8 @@ def find_label(n: Normalised, core: str, prefix: str, lo: int, hi: int,
         k = max(4, (len(core) + 1) // 2)
         tries += [core[:k], core[-k:]]
     for i, piece in enumerate(tries):
-        pattern = re.escape(piece)
+        # the values of a row may be printed inside its wrapped label (PDF cells)
+        pattern = r"\d*".join(re.escape(ch) for ch in piece)
         if need_prefix:
             pattern = re.escape(prefix) + pattern
         m = re.compile(pattern).search(text, lo, hi)

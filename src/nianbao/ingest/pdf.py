@@ -79,6 +79,13 @@ def _page(page, number: int, doc: Rendered) -> None:
         blocks.append((line["top"], "line", (line["text"], box)))
     blocks.sort(key=lambda b: (round(b[0], 1), b[1] != "table"))
     for _top, kind, payload in blocks:
+        if kind == "table" and len(payload) == 1:  # one ruled row is a line of text, not a table
+            for box, t in payload[0]:
+                if t:
+                    doc.add(_cell(t), Location(page=number, bbox=_round(box)))
+                    doc.add(" ")
+            doc.add("\n")
+            continue
         if kind == "line":
             text, box = payload
             doc.add(text, Location(page=number, bbox=_round(box)))

@@ -138,10 +138,11 @@ def read_rows(doc: Rendered, n: Normalised, table: Table, region: Region,
         if found:
             anchors[children[0]] = found
             anchors["__collapsed__" + gid] = found
+    _drop_label_tails(doc, n, table, region, row_ids, anchors)
     out: dict[str, RowRead] = {}
     found_ids = [r for r in row_ids if r in anchors]
     for i, rid in enumerate(found_ids):
-        start = n.span(*anchors[rid])[1]
+        start = n.span(*anchors[rid])[0]  # values may sit inside a wrapped label
         end = n.span(*anchors[found_ids[i + 1]])[0] if i + 1 < len(found_ids) else region.hi
         covered = [rid]
         for later in row_ids[row_ids.index(rid) + 1:]:
@@ -164,6 +165,33 @@ def read_rows(doc: Rendered, n: Normalised, table: Table, region: Region,
             out[rid] = RowRead(rid, {f"{table.id}.{rid}.{c.id}": CellReading(None, "missing")
                                      for c in table.columns}, note="未找到该行")
     return out
+
+
+def _drop_label_tails(doc: Rendered, n: Normalised, table: Table, region: Region,
+                      row_ids: list[str], anchors: dict) -> None:
+    """Forget a label found only by its tail when its values were printed before it.
+
+    A label cut by a page or cell break leaves its tail after the row's values; then the
+    tail's stretch holds no values while the stretch before holds two rows' worth. Without
+    the tail as an anchor, both rows share one stretch and are read in order.
+    """
+    width = len(table.columns)
+    changed = True
+    while changed:
+        changed = False
+        found = [r for r in row_ids if r in anchors]
+        spans = [n.span(*anchors[r]) for r in found]
+        for i in range(1, len(found)):
+            end = spans[i + 1][0] if i + 1 < len(found) else region.hi
+            mine = [t for g in tokens(doc.text[spans[i][0]:end], spans[i][0]) for t in g]
+            if any(t.kind != "blank" for t in mine):
+                continue
+            before = [t for g in tokens(doc.text[spans[i - 1][0]:spans[i][0]], spans[i - 1][0])
+                      for t in g if t.kind != "blank"]
+            if len(before) >= 2 * width:
+                del anchors[found[i]]
+                changed = True
+                break
 
 
 def _assign(table: Table, covered: list[str], groups: list[list[Token]], checks,
