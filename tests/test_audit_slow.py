@@ -124,3 +124,33 @@ def test_docx_with_merged_cells_is_read(tmp_path):
     for ref, v in values.items():
         assert got.cells[ref].value == v, ref
     assert got.cells["t3.new.total"].location.table == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("page", "target"), [
+    ("pingtan-2022.html", "docx"), ("shuyang-fgj-2023.html", "docx"),
+    ("pingtan-2022.html", "pdf"),
+])
+def test_real_pages_converted_by_libreoffice_read_the_same(tmp_path, page, target):
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    corpus = Path("/work/shared/corpus/html")
+    if not (corpus / page).exists() or not shutil.which("soffice"):
+        pytest.skip("no corpus or no LibreOffice")
+    shutil.copy(corpus / page, tmp_path / page)
+    docx = tmp_path / page.replace(".html", ".docx")
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
+                    "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(tmp_path),
+                    str(tmp_path / page)], check=True, capture_output=True, timeout=240)
+    source = docx
+    if target == "pdf":
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
+                        "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)],
+                       check=True, capture_output=True, timeout=240)
+        source = docx.with_suffix(".pdf")
+    got, want = read_report(source), read_report(corpus / page)
+    assert got.rendered.kind == target
+    assert (got.agency, got.year) == (want.agency, want.year)
+    assert got.values() == want.values()
