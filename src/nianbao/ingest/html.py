@@ -81,6 +81,10 @@ def _table(table, doc: Rendered, state: dict) -> None:
         cells = [c for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")]
         if not cells:
             continue
+        if len(cells) == 1:  # a one-cell row is a line of text (layout tables, captions)
+            doc.add(_clean(cells[0].text_content()).strip(), Location(table=number, row=r, col=1))
+            doc.add("\n")
+            continue
         doc.add("|")
         for c, cell in enumerate(cells, start=1):
             content = _clean(cell.text_content()).strip().replace("|", "｜")

@@ -26,6 +26,8 @@ NUMERALS = {"s1": "一", "s2": "二", "s3": "三", "s4": "四", "s5": "五", "s6
 _REPORT = r"政(?:府|务)信息公开(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)"
 _TITLE_A = re.compile(r"([^\s，。、:：;；|]{2,40}?)(20\d\d)年度?" + _REPORT)
 _TITLE_B = re.compile(r"(20\d\d)年度?([^\s，。、:：;；|]{0,40}?)" + _REPORT)
+_TITLE_C = re.compile(r"([^\s，。、:：;；|]{2,40}?)" + _REPORT
+                      + r"[（(〔\[]?(20\d\d)年?度?[）)〕\]]?")
 _JUNK = re.compile(r"^(?:.*?(?:当前位置|首页|标题|名称|正文|>|»))+")
 _DATE_HEAD = re.compile(
     r"(?:发布时间|发布日期|公开日期|成文日期|印发日期|日期|时间)\s*[:：]\s*"
@@ -86,6 +88,11 @@ def title(text: str, hint: str | None) -> tuple[str | None, int | None]:
         line = norm(raw)
         m = _TITLE_A.search(line)
         if m:
+            agency = _clean_agency(m.group(1))
+            if agency:
+                return agency, int(m.group(2))
+        m = _TITLE_C.search(line)
+        if m and not _TITLE_B.search(line):
             agency = _clean_agency(m.group(1))
             if agency:
                 return agency, int(m.group(2))

@@ -226,8 +226,6 @@ def _trim_blanks(toks: list[Token], need: int) -> list[Token]:
 def _candidates(toks: list[Token], need: int, checks: list, width: int):
     if not toks:
         return None
-    direct = all(t.kind != "run" or len(t.text) == 1 for t in toks) and len(toks) == need
-
     def check(values):
         return all(c is None or c(values[i * width:(i + 1) * width])
                    for i, c in enumerate(checks))
@@ -236,8 +234,7 @@ def _candidates(toks: list[Token], need: int, checks: list, width: int):
         return [[Piece(t.value, t.start, t.end, t.text) for t in toks]], "direct"
     found = splits(toks, need, check)
     if found:
-        unsplit = len(toks) == need
-        return found, "direct" if unsplit and direct else "sums"
+        return found, "direct" if len(toks) == need else "sums"
     if len(toks) == need:  # no split needed: the values are as printed, even if they disagree
         return [[Piece(t.value, t.start, t.end, t.text) for t in toks]], "direct"
     return None
