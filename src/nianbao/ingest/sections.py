@@ -62,7 +62,9 @@ def _line_end(text: str, pos: int) -> int:
     """End of a heading: the end of its title words, else its line when the line is short."""
     nl = text.find("\n", pos)
     stop = nl if nl != -1 else len(text)
-    m = re.search(r"情况|事项|措施", text[pos:min(stop, pos + 30)])
+    if text[max(0, pos - 2):pos] in ("情况", "事项", "措施"):
+        return pos
+    m = re.search(r"情况|事项|措施", text[pos:min(stop, pos + 12)])
     if m:
         return pos + m.end()
     return stop if stop - pos <= 30 else pos
