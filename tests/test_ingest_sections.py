@@ -23,8 +23,9 @@ def test_title_split_over_two_lines_with_the_agency_above():
 
 
 def test_headings_tolerate_numbering_spaces_variants_and_a_contents_list():
-    text = ("本报告包括：一、总体情况；二、主动公开政府信息情况；三、收到和处理政府信息公开申请情况；"
-            "四、政府信息公开行政复议、行政诉讼情况；五、存在的主要问题及改进情况；六、其他需要报告的事项。\n"
+    text = ("本报告包括：一、总体情况；二、主动公开政府信息情况；"
+            "三、收到和处理政府信息公开申请情况；四、政府信息公开行政复议、行政诉讼情况；"
+            "五、存在的主要问题及改进情况；六、其他需要报告的事项。\n"
             "一、总体情况\n本年度工作平稳。\n"
             "二. 主动公开政府信息情况\n| 规章 | 0 | 0 | 0 |\n"
             "三、 收到和处理政府信息公开申请情况\n表格\n"
@@ -40,9 +41,9 @@ def test_headings_tolerate_numbering_spaces_variants_and_a_contents_list():
 
 
 def test_headings_in_run_together_text_end_at_their_title():
-    text = "一、总体情况本年度平稳。二、主动公开政府信息情况表三、收到和处理政府信息公开申请情况表" \
-           "四、政府信息公开行政复议、行政诉讼情况表五、存在的主要问题及改进情况问题。" \
-           "六、其他需要报告的事项本年度未收取信息处理费。"
+    text = ("一、总体情况本年度平稳。二、主动公开政府信息情况表"
+            "三、收到和处理政府信息公开申请情况表四、政府信息公开行政复议、行政诉讼情况表"
+            "五、存在的主要问题及改进情况问题。六、其他需要报告的事项本年度未收取信息处理费。")
     spans = sec.section_spans(text, sec.headings(text))
     assert text[slice(*spans["s6"])] == "本年度未收取信息处理费。"
     assert text[slice(*spans["s1"])] == "本年度平稳。"
