@@ -140,7 +140,8 @@ def finding_json(f: Finding) -> dict:
     return {"rule": f.rule, "severity": f.severity, "cells": list(f.cells),
             "labels": list(f.labels), "expected": _plain(f.expected),
             "actual": _plain(f.actual), "message": f.message,
-            "quote": getattr(f, "quote", None)}
+            "quote": getattr(f, "quote", None), "section": getattr(f, "section", None),
+            "span": list(f.span) if getattr(f, "span", None) else None}
 
 
 def _num(v):

@@ -44,8 +44,8 @@ def headings(text: str) -> dict[str, tuple[int, int]]:
             rf"(?<![一二三四五六七八九十第（(])({no})\s*(?:[、.．,，:：]|\s)\s*"
             rf"(?:[^\n。；;|]{{0,16}}?)({words})")
         found[sid] = [(m.start(), _line_end(text, m.end())) for m in pattern.finditer(text)]
-        bare = re.compile(rf"(?m)^[ \t]*((?:[^\n\d（(|]{{0,12}}?)(?:{words})[^\n|]{{0,16}}"
-                          r"(?:情况|事项))[ \t]*$")
+        bare = re.compile(rf"(?m)^[ \t]*((?:政府信息公开|行政机关|因政府信息公开工作被申请)?"
+                          rf"(?:工作)?(?:{words})[^\n|。，,]{{0,16}}(?:情况|事项))[ \t]*$")
         found[sid] += [(m.start(1), m.end(1)) for m in bare.finditer(text)]
         found[sid].sort()
     out: dict[str, tuple[int, int]] = {}
