@@ -6,6 +6,7 @@ brackets and dots, no quotes) with a map back to the original offsets.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -27,7 +28,6 @@ class Normalised:
 
     def find(self, orig_offset: int) -> int:
         """First normalised index at or after an original offset."""
-        import bisect
         return bisect.bisect_left(self.origin, orig_offset)
 
 
