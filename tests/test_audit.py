@@ -219,3 +219,23 @@ def test_a_table_of_the_other_format_is_a_finding_not_a_crash(synthetic, tmp_pat
     assert finding.severity == "warning" and finding.expected == "F2019"
     assert report.cells["t3.res_other_no_fee.total"].value == \
         ds.report(agency, year).values["t3.res_other_no_fee.total"]
+
+
+def test_cli_to_data_writes_the_data_files(tmp_path):
+    source = CORPUS / "html" / "pingtan-2021.html"
+    if not source.exists():
+        pytest.skip("no corpus")
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    data = tmp_path / "data"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "audit", str(source), "--out", str(tmp_path),
+         "--to-data", str(data), "--agency-id", "pingtan"],
+        capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "已写入" in proc.stderr
+    assert "pingtan,平潭综合实验区" in (data / "agencies.csv").read_text(encoding="utf-8")
+    stats = (data / "stats" / "2021.csv").read_text(encoding="utf-8")
+    assert "pingtan,t3,new,total,70" in stats
+    text = (data / "text" / "2021" / "pingtan.md").read_text(encoding="utf-8")
+    assert text.startswith("---\n") and "published: 2022-02-08" in text
+    assert "## 总体情况" in text and "fee_collected_yuan: 0" in text
