@@ -221,6 +221,33 @@ def test_the_spec_vectors_prose_claims():
             assert found and {f.severity for f in found} == {"warning"}, (claim, fmt.id)
 
 
+PIECES = ["本年度", "共收到政府信息公开申请", "受理", "予以公开", "部分公开", "不予公开",
+          "无法提供", "行政复议", "行政诉讼", "均获维持", "结转下年度", "上年结转", "未", "无",
+          "其中", "分别为", "三个方面", "一是", "二是", "（一）", "占", "%", "件", "条", "，", "。",
+          "；", "：", "、", "\n", " ", "2022年", "〔2019〕60号", "规范性文件", "制发",
+          "沈阳市人民政府", "（", "）"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(PIECES), st.integers(0, 2000).map(str)), max_size=60),
+       st.dictionaries(st.sampled_from(["t3.new.total", "t3.carry_in.total", "t3.res_open.total",
+                                        "t4.cases.rev_total", "t4.cases.rev_pending",
+                                        "t2_1.normative_doc.issued"]),
+                       st.one_of(st.none(), st.integers(0, 50), st.just("12"), st.just("x"))))
+def test_any_text_is_read_without_error_and_findings_point_into_it(pieces, cells):
+    text = "".join(pieces)
+    found = run({"s1": text, "s5": text}, cells, kind="街道", name="咸宁市咸安区某街道办事处",
+                skip=())
+    for f in found:
+        assert f.severity in SEVERITY_ORDER and f.message
+        if f.span is not None:
+            start, end = f.span
+            assert 0 <= start < end <= len(text), (f.span, text)
+
+
+# ------------------------------------------------------------------ prose arithmetic
+
+
 def test_a_total_and_its_parts():
     ok = "全年发布信息120条，其中：政策文件30条；工作动态50条；通知公告40条。"
     assert not run({"s1": ok}, {})
@@ -233,6 +260,8 @@ def test_a_total_and_its_parts():
     assert not run({"s1": some}, {})
     nested = "全年发布信息100条，分别为政策文件60条（含解读10条）、工作动态40条。"
     assert not run({"s1": nested}, {})
+    unbracketed = "全年发布信息120条，分别为：政策文件30条，其中解读10条；工作动态90条。"
+    assert not run({"s1": unbracketed}, {})
 
 
 def test_announced_points_are_all_listed():
@@ -253,6 +282,7 @@ def test_a_figure_dated_in_another_year():
     assert not run({"s1": "与2022年相比增加申请5件。2024年，将继续做好公开工作。"}, {},
                    year=2023)
     assert not run({"s1": "发布2022年度政府信息公开工作年度报告1条。"}, {}, year=2023)
+    assert not run({"s1": "2022年，共收到申请8件，2023年共收到申请10件。"}, {}, year=2023)
 
 
 def test_improvement_measures_dated_in_the_report_year_are_uncertain():
@@ -300,6 +330,10 @@ def test_text_reused_from_last_year_or_shared_with_another_agency():
     found = run(now, {}, peer_texts={"丙街道办事处": dict(now)})
     assert [f.rule for f in found] == ["R_peer_text"] and "丙街道办事处" in found[0].message
     assert not run(now, {}, previous_sections={"s1": "全新的内容，与上年完全不同的表述方式。"})
+    rewritten = {"s1": para + "另有新的工作安排一项。另有新的工作安排二项。另有新的工作安排三项。"
+                 "另有新的工作安排四项。另有新的工作安排五项。", "s5": "无。"}
+    found = run(rewritten, {}, previous_sections={"s1": para})
+    assert [(f.rule, f.severity) for f in found] == [("R_text_reuse", "info")]
 
 
 # ------------------------------------------------------------------ structure
@@ -478,3 +512,16 @@ def test_our_narrative_of_synthetic_reports_gives_no_r10_finding(synthetic):
         assert not found, (agency, year, sections, [f.message for f in found])
         stated += len(re.findall(r"\d件", sections["s3"]))
     assert stated > len(keys)  # the paragraphs did state counts
+
+
+def test_another_province_or_city_by_the_gazetteer():
+    name = "咸宁市咸安区人民政府浮山街道办事处"
+    text = "按照沈阳市人民政府的部署推进公开工作。"
+    found = run({"s1": text}, {}, name=name)
+    assert [(f.rule, f.severity) for f in found] == [("R_other_place_name", "warning")]
+    assert "沈阳市" in found[0].message
+    mention = run({"s1": "组织干部赴长沙市学习政务公开经验。"}, {}, name=name)
+    assert [f.severity for f in mention] == ["info"]
+    own = "按照湖北省和咸宁市的要求，在咸安区政府网站公开。上海路社区"
+    assert not run({"s1": own}, {}, name=name)
+    assert not run({"s1": text}, {}, name="某某单位")  # own place unknown: nothing to compare

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from nianbao.checks import prose_lists, prose_numbers, prose_origin, prose_structure
-from nianbao.checks.prose_numbers import Context
+from nianbao.checks.prose_context import Context
 from nianbao.checks.prose_text import normalize
 from nianbao.findings import Finding
 from nianbao.formats.spec import ReportFormat, all_formats, format_for_year, load_format
@@ -26,6 +26,7 @@ RULES = (
     prose_origin.WRONG_YEAR,
     prose_origin.SUPERSEDED,
     prose_origin.OTHER_AGENCY,
+    prose_origin.OTHER_PLACE,
     prose_origin.KIND_WORDING,
     prose_origin.REUSE,
     prose_origin.PEER_TEXT,
@@ -90,7 +91,7 @@ def prose_findings(doc: ProseInput, skip: Collection[str] = ()) -> list[Finding]
         if not text or not text.strip():
             continue
         ctx = Context(fmt=fmt, cells=doc.cells, section=key, heading=heading(fmt, key),
-                      source=normalize(text))
+                      source=normalize(text), year=doc.year)
         if prose_numbers.RULE not in skip:
             out += prose_numbers.number_findings(ctx)
         if prose_lists.RULE not in skip:

@@ -13,22 +13,24 @@ from __future__ import annotations
 import re
 
 from nianbao.checks import prose_text as T
-from nianbao.checks.prose_numbers import Context, _fmt
+from nianbao.checks.prose_context import Context, fmt_number
 from nianbao.findings import Finding
 
 RULE = "R_prose_arithmetic"
 _LIST_MARKER = re.compile(
     r"^[^。；;\d]{0,3}?[，,：:（(]?\s*(?P<marker>其中|包括|包含|分别为|分别是|具体为|主要有|涉及)"
     r"[：:，,]?")
-_ANY_MARKER = re.compile(r"其中|包括|包含|分别|具体为|主要有|涉及")
+_UNIT_THEN_MARKER = re.compile(
+    rf"(?:{T.COUNT_UNITS})[^。；;\d]{{0,3}}?[，,：:（(]?\s*(?:其中|包括|包含|分别为|分别是|具体为|主要有|涉及)")
 _STRENGTH = {"、": 0, "，": 1, ",": 1, "；": 2, ";": 2, "。": 3, "\n": 3, "！": 3, "？": 3}
 _PARTIAL = re.compile(r"等|其他|其它|其余|以及")
+_NESTED = re.compile(r"其中|包括|包含|含")
 _EXACT_MARKERS = ("分别为", "分别是", "具体为")
 _NOUNS = "方面|方式|措施|举措|问题|渠道|环节|部分|重点|途径|形式|不足|短板"
-_POINT_NOUNS = re.compile(_NOUNS)  # cheap first look before the full pattern
-_POINTS = re.compile(
-    r"(?P<n>[一二两三四五六七八九十]{1,2}|\d{1,2})\s*(?:个|种|项|大|条|点|方面的)?"
-    rf"(?P<noun>{_NOUNS})"
+_LEADING_NUMERAL = re.compile(r"[一二两三四五六七八九十\d]+")
+_POINTS = re.compile(  # no group before the character class, which keeps the scan fast
+    r"[一二两三四五六七八九十\d][一二三四五六七八九十\d]?\s*(?:个|种|项|大|条|点|方面的)?"
+    rf"(?:{_NOUNS})"
 )
 _CN = "一二三四五六七八九十"
 
@@ -42,17 +44,24 @@ def list_findings(ctx: Context) -> list[Finding]:
 
 def _total_findings(ctx: Context) -> list[Finding]:
     text = ctx.text
-    if not _ANY_MARKER.search(text):
+    # Units followed by a list marker, found in one scan; only those counts are looked at.
+    ends = {m.start() + 1 for m in _UNIT_THEN_MARKER.finditer(text)}
+    if not ends:
         return []
     counts = ctx.counts
     out = []
     for i, total in enumerate(counts):
-        if total.approx:
+        if total.approx or total.end not in ends:
             continue
         m = _LIST_MARKER.search(text[total.end:total.end + 12])
         if not m:
             continue
-        items = _items(text, total.end + m.end(), counts[i + 1:], total.unit)
+        # Without a colon the list cannot reach past a separator stronger than the one that
+        # led into it: "30条，其中解读10条；工作动态90条" lists one item, not two.
+        colon = m.group(0).rstrip()[-1:] in "：:"
+        before = m.group(0)[: m.start("marker")].strip()
+        limit = 2 if colon else _STRENGTH.get(before[-1:], 1) if before else 1
+        items = _items(text, total.end + m.end(), counts[i + 1:], total.unit, limit)
         if items is None or len(items) < 2:
             continue
         values, list_end = items
@@ -60,8 +69,11 @@ def _total_findings(ctx: Context) -> list[Finding]:
         if abs(s - total.value) < 1e-9:
             continue
         marker = m["marker"]
-        listed = text[total.end:list_end]
+        listed = text[total.end + m.end():list_end]
+        if _NESTED.search(listed):
+            continue  # a part broken down in turn: the items are not all of one level
         partial = bool(_PARTIAL.search(listed))
+        cut = list_end < len(text) and text[list_end] not in "。！？!?\n"
         if s > total.value:
             severity = "warning" if marker in ("其中", "涉及", "主要有") else "error"
         elif marker in _EXACT_MARKERS and not partial:
@@ -72,17 +84,20 @@ def _total_findings(ctx: Context) -> list[Finding]:
             severity = "warning"  # a breakdown of most of the total that misses a part
         else:
             continue
+        if cut and severity == "error":
+            severity = "warning"  # the list may go on after a stronger separator
         sent = (T.sentence_span(text, total.start)[0], list_end)
-        parts = "+".join(_fmt(c.value) for c in values)
+        parts = "+".join(fmt_number(c.value) for c in values)
         out.append(ctx.finding(
             severity, f"“{ctx.heading}”中“{T.quote(text, *sent, limit=60)}”所列各项之和"
-            f"（{parts}={_fmt(s)}{total.unit}）与总数{_fmt(total.value)}{total.unit}不符",
+            f"（{parts}={fmt_number(s)}{total.unit}）与总数{fmt_number(total.value)}{total.unit}不符",
             sent, expected=total.value, actual=s, rule=RULE))
     return out
 
 
-def _items(text: str, start: int, later: list[T.Count], unit: str):
-    """Counts of the list starting at ``start``: (counts, end of list) or None."""
+def _items(text: str, start: int, later: list[T.Count], unit: str, limit: int = 2):
+    """Counts of the list starting at ``start``: (counts, end of list) or None. The list ends
+    at the sentence end, at a separator stronger than ``limit`` or than its own."""
     sep = None
     depth = 0
     end = len(text)
@@ -96,7 +111,7 @@ def _items(text: str, start: int, later: list[T.Count], unit: str):
             depth = max(0, depth - 1)
         elif depth == 0 and ch in _STRENGTH:
             strength = _STRENGTH[ch]
-            if strength == 3:
+            if strength == 3 or strength > limit:
                 end = i
                 break
             if seen_item and sep is None:
@@ -144,10 +159,8 @@ LOOK_AHEAD = 80  # the first point must start this close to the announcement
 def _point_findings(ctx: Context) -> list[Finding]:
     text = ctx.text
     out = []
-    if not _POINT_NOUNS.search(text):
-        return out
     for m in _POINTS.finditer(text):
-        n = T.chinese_number(m["n"])
+        n = T.chinese_number(_LEADING_NUMERAL.match(m.group(0)).group(0))
         if n is None or n < 2 or n > 10:
             continue
         after = m.end()

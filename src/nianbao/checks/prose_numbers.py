@@ -11,174 +11,45 @@ is checked against that count over the denominators a report may use.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cache, cached_property
-from pathlib import Path
 
 from nianbao.checks import prose_text as T
+from nianbao.checks.prose_context import (
+    R10,
+    Context,
+    cell_labels,
+    fmt_number,
+    quantity,
+    quantity_label,
+)
+from nianbao.checks.prose_lexicon import (
+    MAX_GAP,
+    Lexicon,
+    Match,
+    Statement,
+    lexicon,
+    term_hits,
+)
 from nianbao.findings import Finding
-from nianbao.formats.spec import ReportFormat, load_format
+from nianbao.formats.spec import ReportFormat
 
-RULE = "R10_prose_vs_table"
-LEXICON = Path(__file__).with_name("prose_lexicon.json")
-MAX_GAP = 16  # most characters between a wording and its count
+RULE = R10
 MAX_TERM = 16  # longest wording looked for before a count
 MAX_AFTER = 12  # most characters after a count for a wording that may follow it
 ZERO_WINDOW = 24  # a negated wording starts this close after its negation
 PCT_DENOMINATORS = ("answered", "to_handle", "t3.new.total")
-S6_LABELS = {"s6.fee_notices_issued": "六、其他需要报告的事项·收费通知件数",
-             "s6.fee_notices_amount_yuan": "六、其他需要报告的事项·收费通知金额（元）",
-             "s6.fee_collected_yuan": "六、其他需要报告的事项·实际收取金额（元）"}
-
-
-@dataclass(frozen=True)
-class Statement:
-    id: str
-    group: str
-    terms: re.Pattern
-    readings: tuple[str, ...]
-    level: str
-    also: re.Pattern | None = None
-    after: bool = False
-    zero: bool = False
-    gap: int = MAX_GAP
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    statements: tuple[tuple[Statement, ...], ...]  # statements sharing one term pattern
-    patterns: tuple[re.Pattern, ...]  # each distinct term pattern, in priority order
-    firsts: re.Pattern | None  # the characters a wording can start with
-    union: re.Pattern  # all of them as one alternation (no groups: searched fast)
-    require: dict[str, re.Pattern | None]
-    exclude: dict[str, re.Pattern | None]
-    scope: re.Pattern
-    all_upheld: re.Pattern
-    share: re.Pattern
-
-
-def _compile(pattern: str | None) -> re.Pattern | None:
-    return re.compile(pattern) if pattern else None
-
-
-def lexicon(fmt: ReportFormat) -> Lexicon:
-    """The statement lexicon for one format: the data file plus the format's sub-reason rows."""
-    return _lexicon(fmt.id)
-
-
-@cache
-def _lexicon(format_id: str) -> Lexicon:
-    fmt = load_format(format_id)
-    data = json.loads(LEXICON.read_text(encoding="utf-8"))
-    raw = list(data["statements"])
-    for category in ("deny", "unable", "noproc", "other"):
-        rows = fmt.result_rows(category)
-        if len(rows) < 2:
-            continue
-        for row in rows:
-            label = re.sub(r"^\d+\.", "", row.label).strip()
-            if label in ("其他",):
-                continue
-            raw.insert(0, {"id": f"reason_{row.id}", "group": "t3_result",
-                           "terms": re.escape(label), "level": "warning",
-                           "readings": [f"t3.{row.id}.total", category], "gap": 4})
-    statements = tuple(
-        Statement(id=s["id"], group=s["group"], terms=re.compile(s["terms"]),
-                  readings=tuple(s["readings"]), level=s["level"], also=_compile(s.get("also")),
-                  after=s.get("after", False), zero=s.get("zero", False),
-                  gap=s.get("gap", MAX_GAP))
-        for s in raw
-    )
-    by_terms: dict[str, list[Statement]] = {}
-    for st in statements:
-        by_terms.setdefault(st.terms.pattern, []).append(st)
-    patterns = list(by_terms)
-    union = re.compile("|".join(f"(?:{p})" for p in patterns))
-    groups = data["groups"]
-    return Lexicon(
-        statements=tuple(tuple(by_terms[p]) for p in patterns), union=union,
-        patterns=tuple(re.compile(p) for p in patterns), firsts=_firsts(patterns),
-        require={g: _compile(v["require"]) for g, v in groups.items()},
-        exclude={g: _compile(v["exclude"]) for g, v in groups.items()},
-        scope=re.compile(data["scope_words"]), all_upheld=re.compile(data["all_upheld"]),
-        share=re.compile(data["share"] + r"$"),
-    )
-
-
-def _firsts(patterns: list[str]) -> re.Pattern | None:
-    chars: set[str] = set()
-    for p in patterns:
-        first = _first_chars(p)
-        if first is None:
-            return None
-        chars |= first
-    return re.compile("[" + re.escape("".join(sorted(chars))) + "]")
-
-
-# ------------------------------------------------------------------ reading quantities
-
-_TERM = re.compile(r"([+-]?)\s*([A-Za-z0-9_.]+)")
-
-
-def quantity(name: str, fmt: ReportFormat, cells: Mapping[str, float | None]
-             ) -> tuple[float | None, list[str]]:
-    """Value of a cell id, a derived quantity or a sum of them, with the cells it reads.
-
-    None when a cell is absent (the table was not read) or blank (the reading is in doubt).
-    """
-    expr = fmt.derived_quantities.get(name, name)
-    total, refs = 0.0, []
-    for sign, ref in _TERM.findall(expr):
-        if ref in fmt.derived_quantities:
-            value, sub = quantity(ref, fmt, cells)
-            refs += sub
-        else:
-            value = cells.get(ref)
-            if value is None or value != value:
-                value = _from_parts(ref, fmt, cells)
-            refs.append(ref)
-        if value is None or value != value:
-            return None, refs
-        total += -value if sign == "-" else value
-    return total, refs
-
-
-def _from_parts(ref: str, fmt: ReportFormat, cells: Mapping[str, float | None]) -> float | None:
-    """A total cell left blank, summed from its parts (when at least one of them was read)."""
-    table, row, col = (ref.split(".") + ["", ""])[:3]
-    if table == "t3" and col == "total":
-        parts = [f"t3.{row}.{c.id}" for c in fmt.table("t3").columns if c.id != "total"]
-    elif table == "t4" and col.endswith("_total"):
-        stem = col.removesuffix("_total")
-        parts = [f"t4.{row}.{stem}_{k}" for k in ("upheld", "corrected", "other", "pending")]
-    else:
-        return None
-    values = [v for v in (cells.get(p) for p in parts) if v is not None and v == v]
-    if not values:
-        return None
-    return float(sum(values))  # blank parts count as 0, as in the tables' own rules
-
-
-# ------------------------------------------------------------------ matching
-
-
-@dataclass
-class _Match:
-    statement: Statement
-    term_start: int
-    term_end: int
 
 
 def _context_ok(lex: Lexicon, st: Statement, text: str, sent: tuple[int, int],
                 clause: str, term: tuple[int, int], clause_from: int) -> bool:
+    """Whether the clause and sentence around a wording make it the statement it may be: the
+    companion wording is there (制发 … 规范性文件), nothing shows the count is about other
+    business (工单, 行政许可申请 …), and the sentence or the one before is about applications."""
     if st.also is not None and not st.also.search(clause):
         return False
     exclude = lex.exclude.get(st.group)
     if exclude is not None:
-        local = clause[: term[0] - clause_from] + "" + clause[term[1] - clause_from:]
+        local = clause[: term[0] - clause_from] + clause[term[1] - clause_from:]
         if exclude.search(local):
             return False
     require = lex.require.get(st.group)
@@ -189,91 +60,15 @@ def _context_ok(lex: Lexicon, st: Statement, text: str, sent: tuple[int, int],
     return True
 
 
-def term_hits(lex: Lexicon, text: str, pos: int = 0, n: int | None = None) -> list[_Match]:
-    """Every wording of the lexicon in a text, in order.
-
-    The alternation is only tried where one of its first characters stands (found by a fast
-    character-class scan), which makes the pass several times faster on long texts.
-    """
-    out = []
-    n = len(text) if n is None else min(n, len(text))
-    while pos < n:
-        first = lex.firsts.search(text, pos, n) if lex.firsts is not None else None
-        if lex.firsts is not None:
-            if first is None:
-                break
-            pos = first.start()
-        m = lex.union.match(text, pos, n)
-        if m is None or m.end() == pos:
-            pos += 1
-            continue
-        start, end = m.span()
-        for i, pattern in enumerate(lex.patterns):  # which alternative matched
-            hit = pattern.match(text, start, n)
-            if hit is not None and hit.end() == end:
-                out += [_Match(st, start, end) for st in lex.statements[i]]
-                break
-        pos = end
-    return out
-
-
-def _first_chars(pattern: str) -> set[str] | None:
-    """Characters a match of ``pattern`` can start with (None: any)."""
-    from re import _constants as C  # noqa: N812
-    from re import _parser
-
-    def first(items) -> tuple[set[str] | None, bool]:
-        chars: set[str] = set()
-        for op, av in items:
-            if op is C.LITERAL:
-                return chars | {chr(av)}, False
-            if op is C.IN:
-                if any(o is not C.LITERAL for o, _ in av):
-                    return None, False
-                return chars | {chr(v) for _, v in av}, False
-            if op is C.BRANCH:
-                nullable = False
-                for branch in av[1]:
-                    sub, null = first(branch)
-                    if sub is None:
-                        return None, False
-                    chars |= sub
-                    nullable |= null
-                if not nullable:
-                    return chars, False
-            elif op is C.SUBPATTERN:
-                sub, null = first(av[3])
-                if sub is None:
-                    return None, False
-                chars |= sub
-                if not null:
-                    return chars, False
-            elif op in (C.MAX_REPEAT, C.MIN_REPEAT):
-                sub, null = first(av[2])
-                if sub is None:
-                    return None, False
-                chars |= sub
-                if av[0] > 0 and not null:
-                    return chars, False
-            elif op in (C.ASSERT, C.ASSERT_NOT, C.AT):
-                continue
-            else:
-                return None, False
-        return chars, True
-
-    chars, nullable = first(_parser.parse(pattern))
-    return None if chars is None or nullable else chars
-
-
-def _candidates(hits: list[_Match], start: int, end: int) -> list[_Match]:
+def _candidates(hits: list[Match], start: int, end: int) -> list[Match]:
     """Wordings within ``[start, end)``, latest first (ties: earlier in the lexicon)."""
     out = [h for h in hits if h.term_start >= start and h.term_end <= end]
     out.sort(key=lambda c: -c.term_end)  # stable: lexicon order among equal ends
     return out
 
 
-def _statement_for(lex: Lexicon, hits: list[_Match], text: str, count: T.Count, floor: int,
-                   sent: tuple[int, int]) -> _Match | None:
+def _statement_for(lex: Lexicon, hits: list[Match], text: str, count: T.Count, floor: int,
+                   sent: tuple[int, int]) -> Match | None:
     """The statement a count belongs to: wording before it in its clause, else right after."""
     c_start = T.clause_start(text, count.start, floor)
     c_end = T.clause_end(text, count.end)
@@ -304,43 +99,6 @@ def _values(st: Statement, fmt: ReportFormat, cells) -> list[tuple[float, list[s
     return out
 
 
-def _labels(fmt: ReportFormat, refs: list[str]) -> list[str]:
-    return [S6_LABELS.get(ref) or fmt.cell_label(ref) for ref in refs]
-
-
-def _fmt(n: float) -> str:
-    return str(int(n)) if float(n).is_integer() else f"{n:g}"
-
-
-@dataclass
-class Context:
-    """What the checks of one section need: the format, the cells and where findings go."""
-
-    fmt: ReportFormat
-    cells: Mapping[str, float | None]
-    section: str
-    heading: str
-    source: T.Normalized  # the section text as read, line wrapping undone
-
-    @property
-    def text(self) -> str:
-        return self.source.text
-
-    @cached_property
-    def counts(self) -> list[T.Count]:
-        """The stated counts of the section (read once, used by several rules)."""
-        return T.counts_in(self.text)
-
-    def finding(self, severity: str, message: str, span: tuple[int, int], refs=(),
-                expected=None, actual=None, rule: str = RULE) -> Finding:
-        """A finding quoting the sentence at ``span`` (offsets of the original text)."""
-        refs = list(dict.fromkeys(refs))
-        return Finding(rule=rule, severity=severity, message=message, cells=refs,
-                       labels=_labels(self.fmt, refs), expected=expected, actual=actual,
-                       quote=T.quote(self.text, *span), span=self.source.original(*span),
-                       section=self.section)
-
-
 def number_findings(ctx: Context) -> list[Finding]:
     """R10 on one section: stated counts, zero statements, percentages and 均获维持."""
     lex = lexicon(ctx.fmt)
@@ -356,6 +114,8 @@ def number_findings(ctx: Context) -> list[Finding]:
         if not hits:
             continue  # no wording near the count: nothing it could state
         sent = T.sentence_span(text, count.start)
+        if ctx.year and _other_year(text, sent[0], count.start, ctx.year):
+            continue  # a figure of another year (R_wrong_year says whether it belongs there)
         match = _statement_for(lex, hits, text, count, max(low, sent[0]), sent)
         if match is None or count.approx:
             continue
@@ -375,24 +135,35 @@ def number_findings(ctx: Context) -> list[Finding]:
     return out
 
 
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def _other_year(text: str, start: int, end: int, year: int) -> bool:
+    """Whether the sentence dates what it says before ``end`` in a year other than the report's
+    (the next year is the one carried-over applications go to)."""
+    return any(int(m.group(1)) not in (year, year + 1) for m in _YEAR.finditer(text, start, end))
+
+
 def _mismatch(ctx: Context, lex: Lexicon, st: Statement, count: T.Count, sent, values,
-              match: _Match) -> Finding:
+              match: Match) -> Finding:
     text = ctx.text
     main, refs = values[0]
-    clause = text[T.clause_start(text, count.start, sent[0]):count.start]
-    term = text[match.term_start:match.term_end]
+    c_start = T.clause_start(text, count.start, sent[0])
+    clause = text[c_start:count.start]
+    start = min(match.term_start, count.start)
+    if st.also is not None:
+        also = st.also.search(text, c_start, max(match.term_end, count.end))
+        start = min(start, also.start()) if also else start
+    stated = T.quote(text, max(c_start, start), max(match.term_end, count.end), limit=40)
     severity = st.level
     why = ""
     if lex.scope.search(clause):
         severity, why = "uncertain", "（该句可能仅指本单位的一部分，请核实口径）"
     elif len(values) > 1:
-        why = "（其他口径亦不相符）"
-    label = _labels(ctx.fmt, refs)
-    what = label[0] if len(label) == 1 else st.id
-    if len(refs) > 1:
-        what = "、".join(label[:3]) + ("等" if len(label) > 3 else "") + "之和"
-    message = (f"“{ctx.heading}”中“{T.quote(text, *sent, limit=60)}”称{term}"
-               f"{_fmt(count.value)}{count.unit}，但表格中{what}为{_fmt(main)}{why}")
+        why = "（按其他口径计算亦不相符）"
+    what = quantity_label(ctx.fmt, st.readings[0], refs)
+    message = (f"“{ctx.heading}”中“{T.quote(text, *sent, limit=60)}”所称“{stated}”与表格不符："
+               f"{what}为{fmt_number(main)}{why}")
     return ctx.finding(severity, message, sent, refs=[r for _, rs in values for r in rs],
                        expected=main, actual=count.value)
 
@@ -420,7 +191,7 @@ def _share_findings(ctx: Context, lex: Lexicon, count: T.Count, sent, end: int,
                          for d in dict.fromkeys(denominators))
         out.append(ctx.finding(
             "warning", f"“{ctx.heading}”中“{T.quote(text, *sent, limit=60)}”所称比例"
-            f"{pct:g}%与{_fmt(count.value)}{count.unit}不符（按办结数、应办理数或新收数计算应为"
+            f"{pct:g}%与{fmt_number(count.value)}{count.unit}不符（按办结数、应办理数或新收数计算应为"
             f"{shown}）", sent, refs=["t3.res_total.total"], expected=shown, actual=f"{pct:g}%"))
         break
     return out
@@ -445,7 +216,7 @@ def _zero_findings(ctx: Context, lex: Lexicon) -> list[Finding]:
     return out
 
 
-def _zero_finding(ctx: Context, lex: Lexicon, st: Statement, m: _Match) -> list[Finding]:
+def _zero_finding(ctx: Context, lex: Lexicon, st: Statement, m: Match) -> list[Finding]:
     text = ctx.text
     c_start, c_end = T.clause_start(text, m.term_start), T.clause_end(text, m.term_end)
     clause = text[c_start:c_end]
@@ -464,10 +235,10 @@ def _zero_finding(ctx: Context, lex: Lexicon, st: Statement, m: _Match) -> list[
     if not values or any(v == 0 for v, _ in values):
         return []
     main, refs = values[0]
-    label = _labels(ctx.fmt, refs)
+    label = cell_labels(ctx.fmt, refs)
     return [ctx.finding(
         "warning", f"“{ctx.heading}”中“{T.quote(text, *sent, limit=60)}”称没有"
-        f"{text[m.term_start:m.term_end]}，但表格中{'、'.join(label[:2])}为{_fmt(main)}",
+        f"{text[m.term_start:m.term_end]}，但表格中{'、'.join(label[:2])}为{fmt_number(main)}",
         sent, refs=refs, expected=main, actual=0)]
 
 
@@ -479,6 +250,8 @@ def _upheld_findings(ctx: Context, lex: Lexicon) -> list[Finding]:
     """"均获维持" while table 四 shows cases corrected, with other results or pending."""
     text = ctx.text
     out = []
+    if "维持" not in text and "纠" not in text:
+        return out
     for m in lex.all_upheld.finditer(text):
         sent = T.sentence_span(text, m.start())
         sentence = text[sent[0]:sent[1]]
@@ -494,8 +267,9 @@ def _upheld_findings(ctx: Context, lex: Lexicon) -> list[Finding]:
         if not any(values):
             continue
         bad = [(r, v) for r, v in zip(refs, values, strict=True) if v]
-        labels = _labels(ctx.fmt, [r for r, _ in bad])
-        detail = "、".join(f"{lab}{_fmt(v)}件" for lab, (_, v) in zip(labels, bad, strict=True))
+        labels = cell_labels(ctx.fmt, [r for r, _ in bad])
+        detail = "、".join(f"{lab}{fmt_number(v)}件"
+                          for lab, (_, v) in zip(labels, bad, strict=True))
         out.append(ctx.finding(
             "warning", f"“{ctx.heading}”中“{T.quote(text, *sent, limit=60)}”称案件均获维持，"
             f"但表四中{detail}", sent, refs=[r for r, _ in bad], expected="均获维持",

@@ -8,6 +8,8 @@
 - ``R_other_agency_name`` / ``R_kind_wording`` / ``R_text_reuse``: the rules ``check`` also runs
   over the whole dataset (text_rules.py), here for one report and its given context.
 - ``R_peer_text``: near-identical text between agencies of the same year.
+- ``R_other_place_name``: another province's or city's name, as the report's own subject
+  (本市, 沈阳市人民政府 …: a warning) or only mentioned (information).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from nianbao.checks import prose_text as T
-from nianbao.checks.prose_numbers import Context
+from nianbao.checks.places import gazetteer
+from nianbao.checks.prose_context import Context
 from nianbao.checks.text_rules import (
     NameIndex,
     addressee_hits,
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
 WRONG_YEAR = "R_wrong_year"
 SUPERSEDED = "R_superseded_notice"
 OTHER_AGENCY = "R_other_agency_name"
+OTHER_PLACE = "R_other_place_name"
 KIND_WORDING = "R_kind_wording"
 REUSE = "R_text_reuse"
 PEER_TEXT = "R_peer_text"
@@ -41,6 +45,7 @@ PEER_TEXT = "R_peer_text"
 OWN_ACCOUNT = ("s1", "s5", "s6")  # sections that tell the year's own story
 REUSE_THRESHOLD = 0.5
 PEER_THRESHOLD = 0.6
+PASSAGE = 20  # characters of a sentence long enough to count as a passage of its own
 
 _DATED = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年(?:度)?(?:，|,|全年|共|我|本|全|累计)")
 _CLAUSE_OPEN = T.CLAUSE_END + " \t　"
@@ -62,6 +67,8 @@ def section_findings(ctx: Context, doc: ProseInput, skip: Collection[str]) -> li
         out += _superseded(ctx, doc.year)
     if KIND_WORDING not in skip and doc.agency_kind:
         out += _kind_wording(ctx, doc.agency_kind)
+    if OTHER_PLACE not in skip:
+        out += _other_places(ctx, doc.agency_name)
     return out
 
 
@@ -72,14 +79,24 @@ def report_findings(doc: ProseInput, fmt: ReportFormat, skip: Collection[str]) -
         out += _other_agencies(doc)
     own = _own_text(doc.sections)
     if REUSE not in skip and doc.previous_sections:
-        score = text_similarity_of(own, _own_text(doc.previous_sections))
+        mine, before = text_fingerprint(own), text_fingerprint(_own_text(doc.previous_sections))
+        score = fingerprint_similarity(mine, before)
+        labels = [fmt.section("s1").heading, fmt.section("s5").heading]
         if score >= REUSE_THRESHOLD:
             out.append(Finding(
                 rule=REUSE, severity="warning", cells=["s1", "s5"], section="s1",
-                labels=[fmt.section("s1").heading, fmt.section("s5").heading],
-                expected=f"< {REUSE_THRESHOLD:.0%}", actual=f"{score:.0%}",
+                labels=labels, expected=f"< {REUSE_THRESHOLD:.0%}", actual=f"{score:.0%}",
                 message=f"“总体情况”和“存在的主要问题及改进情况”中有 {score:.0%} 的句子"
                         "与上一年度报告相同（数字不计），疑似照搬上年内容"))
+        else:
+            long = sorted((s for s in mine & before if len(s) >= PASSAGE), key=len, reverse=True)
+            if len(long) >= 2:  # whole passages carried over, the rest rewritten
+                out.append(Finding(
+                    rule=REUSE, severity="info", cells=["s1", "s5"], section="s1",
+                    labels=labels, actual=len(long), quote=long[0].replace("#", "…"),
+                    message=f"“总体情况”和“存在的主要问题及改进情况”中有 {len(long)} 个较长的句子"
+                            "与上一年度报告相同（数字不计），"
+                            f"如“{long[0][:40].replace('#', '…')}”"))
     if PEER_TEXT not in skip and doc.peer_texts:
         mine = text_fingerprint(own)
         for name, sections in doc.peer_texts.items():
@@ -124,6 +141,8 @@ def _dated_figures(ctx: Context, year: int) -> list[Finding]:
         sentence = text[sent[0]:sent[1]]
         if _COMPARE.search(sentence) or not [c for c in T.counts_in(sentence) if not c.approx]:
             continue
+        if f"{year}年" in sentence.replace(" ", ""):
+            continue  # the two years side by side: a comparison
         seen.add(sent)
         out.append(ctx.finding(
             "warning", f"“{ctx.heading}”中“{T.quote(text, *sent, limit=60)}”所述为{dated}年的"
@@ -150,6 +169,8 @@ def _plan_in_report_year(ctx: Context, year: int) -> list[Finding]:
 
 def _superseded(ctx: Context, year: int) -> list[Finding]:
     text = ctx.text
+    if "号" not in text:
+        return []
     old, new = _NOTICE_2019.search(text), _NOTICE_2021.search(text)
     out = []
     if year >= 2021 and old:
@@ -210,3 +231,43 @@ def _other_agencies(doc: ProseInput) -> list[Finding]:
             actual="、".join(hits), section=key, span=sent, quote=T.quote(text, *sent),
             message=f"正文提到其他单位“{'、'.join(hits)}”，疑似从其他单位的报告中复制"))
     return out
+
+
+_OWN_AFTER = re.compile(r"(?:人民)?政府|政务|党委|委员会|信息公开|年度|全[市省区县]")
+_OWN_BEFORE = ("本", "我", "全")
+
+
+def _other_places(ctx: Context, agency_name: str) -> list[Finding]:
+    """Provinces and cities other than the agency's own (known from its name)."""
+    gaz = gazetteer()
+    provinces, cities = gaz.locate(agency_name)
+    if not provinces:
+        return []
+    text = ctx.text
+    hits: list[str] = []
+    weak_at = strong_at = None
+    for start, end, places in gaz.in_text(text):
+        name = places[0].name
+        if name in agency_name or any(_own(p, provinces, cities) for p in places):
+            continue
+        if name not in hits:
+            hits.append(name)
+        if _OWN_AFTER.match(text, end) or text[max(0, start - 1):start] in _OWN_BEFORE:
+            strong_at = start if strong_at is None else strong_at
+        weak_at = start if weak_at is None else weak_at
+    if not hits:
+        return []
+    strong = strong_at is not None
+    sent = T.sentence_span(text, strong_at if strong else weak_at)
+    severity = "warning" if strong else "info"
+    how = "作为本单位的称谓" if strong else ""
+    return [ctx.finding(
+        severity, f"“{ctx.heading}”{how}提到其他地方“{'、'.join(hits)}”（本单位为{agency_name}），"
+        f"疑似从其他地方的报告中复制：“{T.quote(text, *sent, limit=60)}”", sent,
+        actual="、".join(hits), expected=agency_name, rule=OTHER_PLACE)]
+
+
+def _own(place, provinces: set[str], cities: set[str]) -> bool:
+    if place.province not in provinces:
+        return False
+    return place.level == "province" or not cities or place.city in cities

@@ -129,11 +129,24 @@ class Normalized:
         return at(start), at(max(start, end - 1)) + 1
 
 
-_MAYBE_SOFT = re.compile(r"[^#\s][ \t　\r]|[^。！？!?；;：:\n]\n(?![\n#|>*\-（(])")
+def _maybe_soft(text: str) -> bool:
+    """Whether ``normalize`` may have anything to undo (cheap string operations only)."""
+    bare = text.replace("# ", "#") if "# " in text else text
+    if " " in bare or "\t" in bare or "　" in bare or "\r" in bare:
+        return True
+    pos = text.find("\n")
+    while pos > 0:
+        if text[pos - 1] not in _HARD_BEFORE + "\n" and text[pos + 1:pos + 2] not in _SOFT_NEXT:
+            return True
+        pos = text.find("\n", pos + 1)
+    return False
+
+
+_SOFT_NEXT = ("\n", "#", "|", ">", "*", "-", "（", "(", "")
 
 
 def normalize(text: str) -> Normalized:
-    if not _MAYBE_SOFT.search(text):  # nothing to undo (the usual Markdown of data/text)
+    if not _maybe_soft(text):  # nothing to undo (the usual Markdown of data/text)
         return Normalized(text, (), ())
     pieces, norm, shift = [], [], []
     last, removed, out_len = 0, 0, 0

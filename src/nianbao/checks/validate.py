@@ -18,7 +18,7 @@ import pandas as pd
 
 from nianbao.checks.prose import RULES as PROSE_RULES
 from nianbao.checks.prose import ProseInput, prose_findings
-from nianbao.checks.prose_numbers import S6_LABELS
+from nianbao.checks.prose_context import S6_LABELS
 from nianbao.checks.text_rules import (
     NameIndex,
     addressee_hits,
