@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from formsdata import YEARS, address, data_files, fill, sample_copy, template
@@ -16,6 +19,7 @@ from nianbao.forms.importer import import_forms, render
 from nianbao.forms.intake import named_cells, parse_number
 from nianbao.forms.layout import cell_name
 from nianbao.paths import DATA_DIR
+from strategies import consistent_report
 
 REGION = "咸宁市咸安区"
 
@@ -68,15 +72,20 @@ def test_template_structure(form_2022: Path):
                 if isinstance(c.value, str) and c.value.startswith("=IF(")]
     assert len(formulas) == 7 + 25 + 3  # 本列 of 三, 本行 of 三, 总计 of 四
     assert len(ws.conditional_formatting) >= 3
+    covered: list[tuple[int, int]] = [  # Excel repairs (drops) overlapping merged ranges
+        (r, c) for rng in ws.merged_cells.ranges for r in range(rng.min_row, rng.max_row + 1)
+        for c in range(rng.min_col, rng.max_col + 1)]
+    assert len(covered) == len(set(covered)) and len(ws.merged_cells.ranges) > 50
 
 
 def test_signed_column_of_2019_format_allows_negatives(tmp_path: Path):
     form = template(tmp_path / "2020.xlsx", 2020, agencies=["fushan"])
     ws = load_workbook(form)["浮山街道"]
-    where = address(form, "浮山街道", "t2_5.admin_license.items_change")
     signed = [dv for dv in ws.data_validations.dataValidation if dv.operator == "between"
               and dv.type == "whole"]
-    assert signed and where in str(signed[0].sqref)
+    refs = [r for r in format_for_year(2020).cell_refs() if r.endswith(".items_change")]
+    assert len(refs) == 5 and len(signed) == 1
+    assert {address(form, "浮山街道", r) for r in refs} == set(str(signed[0].sqref).split())
 
 
 def test_prefill_carries_last_years_carry_over(tmp_path: Path):
@@ -237,3 +246,51 @@ def test_registry_changed_since_the_form_was_sent_is_not_a_conflict(tmp_path: Pa
     report = import_forms([form_2022], data)
     assert report.ok and all(not r.changes for _, r in report.results)
     assert (data / "agencies.csv").read_text("utf-8") == registry
+
+
+@pytest.fixture(scope="module")
+def empty_forms(tmp_path_factory) -> dict[int, Path]:
+    root = tmp_path_factory.mktemp("empty")
+    return {y: template(root / f"{y}.xlsx", y, agencies=["fushan"], prefill=False)
+            for y in (2020, 2023)}
+
+
+@settings(max_examples=5, deadline=None, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), year=st.sampled_from([2020, 2023]))
+def test_protected_sheet_filled_in_its_unlocked_cells(tmp_path_factory, empty_forms, data, year):
+    """An office fills every yellow cell of a protected, empty form: all of it comes back."""
+    cells = data.draw(consistent_report(year))
+    form = empty_forms[year]
+    wb = load_workbook(form)
+    ws = wb["浮山街道"]
+    assert ws.protection.sheet
+    names = named_cells(wb, ws)
+    for ref, value in cells.items():
+        r, c = names[f"nb_{ref}"]
+        assert ws.cell(r, c).protection.locked is False
+        ws.cell(r, c).value = value
+    r, c = names["nb_published"]
+    ws.cell(r, c).value = dt.date(year + 1, 1, 20)
+    root = tmp_path_factory.mktemp("filled")
+    wb.save(root / "filled.xlsx")
+    report = import_forms([root / "filled.xlsx"], root / "data")
+    assert report.ok, report.errors
+    back = _stats(root / "data", year, "fushan")
+    assert {ref: int(float(v.removesuffix("元"))) for ref, v in back.items()} == cells
+    meta = load(root / "data", years=[year]).texts[("fushan", year)].meta
+    assert meta["published"] == dt.date(year + 1, 1, 20)
+
+
+def test_agency_id_that_is_not_a_slug_is_refused_for_that_sheet(tmp_path: Path,
+                                                                form_2022: Path):
+    wb = load_workbook(form_2022)
+    ws = wb["大幕乡"]
+    ws.protection.sheet = False
+    r, c = named_cells(wb, ws)["nb_agency_id"]
+    ws.cell(r, c).value = "../../etc"
+    wb.save(tmp_path / "evil.xlsx")
+    report = import_forms([tmp_path / "evil.xlsx"], tmp_path / "data")
+    assert any("“../../etc”无效" in e for e in report.errors)
+    assert _agency_ids(tmp_path / "data") == {"fushan", "gaoqiao"}
+    assert not (tmp_path / "etc").exists() and not (tmp_path / "data/text/etc.md").exists()

@@ -22,18 +22,18 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.worksheet import Worksheet
 
-from nianbao.data.loading import FEE_KEYS
+from nianbao.data.loading import FEE_KEYS, SLUG
 from nianbao.errors import FormError
 from nianbao.formats.spec import format_for_year
 from nianbao.forms.layout import (
     AGENCY_FIELDS,
     FEE_LABELS,
     INSTRUCTIONS_SHEET,
-    LABEL_COLS,
     PUBLISHED_LABEL,
     TEXT_SECTIONS,
     YEAR_LABEL,
     TableBlock,
+    allows_negative,
     blocks,
     has_fees,
     norm_label,
@@ -96,22 +96,29 @@ def open_form(path: Path):
 # ---------------------------------------------------------------- finding cells
 
 
+_ONE_CELL = re.compile(r"(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d+)")
+
+
 def named_cells(wb, ws: Worksheet) -> dict[str, tuple[int, int]]:
     """Defined names of this sheet (sheet-scoped, or workbook names pointing into it)."""
     out: dict[str, tuple[int, int]] = {}
-    candidates = list(ws.defined_names.values())
-    candidates += [d for d in wb.defined_names.values()]
+    candidates = [*ws.defined_names.values(), *wb.defined_names.values()]
     for dn in candidates:
-        try:
-            destinations = list(dn.destinations)
-        except Exception:  # a name that is a formula, not a range
+        ref = ref_of_name(dn.name.lower())
+        if ref is None:
             continue
-        for title, coord in destinations:
-            if title != ws.title:
+        simple = _ONE_CELL.fullmatch((dn.attr_text or "").strip())
+        if simple:  # the usual one-cell name, without openpyxl's formula tokenizer (slow)
+            quoted, bare, col, row = simple.groups()
+            targets = [((quoted or "").replace("''", "'") or bare, f"{col}{row}")]
+        else:
+            try:
+                targets = list(dn.destinations)
+            except Exception:  # a name that is a formula, not a range
                 continue
-            min_col, min_row, _, _ = range_boundaries(coord.replace("$", ""))
-            ref = ref_of_name(dn.name.lower())
-            if ref is not None:
+        for title, coord in targets:
+            if title == ws.title:
+                min_col, min_row, _, _ = range_boundaries(coord.replace("$", ""))
                 out[f"nb_{ref}"] = (min_row, min_col)
     return out
 
@@ -343,6 +350,10 @@ def read_sheet(wb, ws: Worksheet, workbook: str,
         return None
     form.agency_id = agency_id
     form.agency = {k: str(v).strip() if v is not None else "" for k, v in info.items()}
+    if not SLUG.fullmatch(agency_id):
+        form.errors.append(f"{form.where}：单位标识“{agency_id}”无效（只能使用小写字母、数字和"
+                           "连字符）；请使用本系统生成的填报表")
+        return form
     number, _ = parse_number(year_value)
     try:
         fmt = format_for_year(int(number)) if number is not None else None
@@ -402,8 +413,7 @@ def _read_cell(form: SheetForm, vals: _Values, names: dict, fmt, ref: str, colum
     number, problem = parse_number(vals.get(pos))
     if problem is None and number is not None:
         if column.type == "integer":
-            signed = str((column.model_extra or {}).get("note", "")).startswith("signed")
-            number, problem = _count(number, signed)
+            number, problem = _count(number, allows_negative(column))
         elif number < 0:
             problem = f"不能为负数，实际为 {number:g}"
     if problem:
@@ -465,5 +475,5 @@ def read_workbook(path: Path) -> tuple[list[SheetForm], list[str]]:
     return forms, notes
 
 
-__all__ = ["LABEL_COLS", "SheetForm", "open_form", "parse_date", "parse_number", "read_sheet",
+__all__ = ["SheetForm", "open_form", "parse_date", "parse_number", "read_sheet",
            "read_workbook"]

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from nianbao.formats.spec import ReportFormat, Table, format_for_year
+from nianbao.formats.spec import Column, ReportFormat, Table, format_for_year
 from nianbao.report.tables import body_rows, column_path, corner_text, label_width
 
 LABEL_COLS = 3  # label columns of the widest table (三); narrower tables stretch their labels
@@ -80,6 +80,11 @@ class TableBlock:
     @property
     def height(self) -> int:
         return 1 + self.depth + len(self.refs)
+
+
+def allows_negative(column: Column) -> bool:
+    """Whether a count may be negative: a column without a minimum (F2019 本年增/减)."""
+    return column.min is None or column.min < 0
 
 
 def table_title(fmt: ReportFormat, table: Table) -> str:

@@ -48,6 +48,7 @@ from nianbao.forms.layout import (
     TOTAL_CHECK_LABEL,
     YEAR_LABEL,
     TableBlock,
+    allows_negative,
     blocks,
     cell_name,
     has_fees,
@@ -190,8 +191,7 @@ class _SheetWriter:
                          _Styles.YUAN if column.unit is None else _Styles.MONEY)
                 self.put(r, c, prefill.cells.get(ref), style)
                 self.name(cell_name(ref), r, c)
-                signed = str((column.model_extra or {}).get("note", "")).startswith("signed")
-                kind = "money" if money else ("signed" if signed else "count")
+                kind = "money" if money else ("signed" if allows_negative(column) else "count")
                 self.validate(kind, r, c)
                 where[ref] = (r, c)
         self.row = top + block.height
@@ -242,14 +242,13 @@ class _SheetWriter:
         r = self.row
         self.put(r, 1, TOTAL_CHECK_LABEL, _Styles.HEAD, colspan=LABEL_COLS)
         ids = [c.id for c in block.table.columns]
+        sums = sum_rules(format_for_year(self.year), "t4")
         for j, col in enumerate(ids):
             c = FIRST_VALUE_COL + j
-            if not col.endswith("_total"):
+            if f"t4.cases.{col}" not in sums:
                 self.put(r, c, None, _Styles.CHECK)
                 continue
-            prefix = col[: -len("_total")]
-            parts = [where[f"t4.cases.{p}"] for p in ids if p.startswith(prefix + "_")
-                     and p != col and p.count("_") == col.count("_")]
+            parts = [where[p] for p in sums[f"t4.cases.{col}"]]
             tr, tc = where[f"t4.cases.{col}"]
             cells = ",".join(f"{get_column_letter(pc)}{pr}" for pr, pc in parts)
             self.put(r, c, f'=IF(SUM({get_column_letter(tc)}{tr})=SUM({cells}),'
@@ -296,6 +295,24 @@ class _SheetWriter:
             lines = len((text or "").splitlines()) + len(text or "") // 60
             self.ws.row_dimensions[self.row].height = max(120, min(409, 15 * lines))
             self.row += 2
+
+
+_SUM_RULE = re.compile(r"(\S+) == (\S+(?: \+ \S+)+)")
+
+
+def sum_rules(fmt, table_id: str) -> dict[str, list[str]]:
+    """Total cell → its parts, from the format's ``total == a + b + …`` rules on one table."""
+    out = {}
+    for rule in fmt.enforced_rules:
+        if rule.expr_kind != "formula":
+            continue
+        for _, expr in rule.instances():
+            m = _SUM_RULE.fullmatch(expr.strip())
+            if m and m.group(1).startswith(f"{table_id}."):
+                parts = m.group(2).split(" + ")
+                if all(p.startswith(f"{table_id}.") for p in parts):
+                    out[m.group(1)] = parts
+    return out
 
 
 def _validations(ws: Worksheet, cells: dict[str, list[str]]) -> None:
