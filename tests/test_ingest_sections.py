@@ -70,3 +70,13 @@ def test_no_fee_statement_says_nothing():
 def test_publication_date_from_the_page_or_the_signature():
     assert str(sec.published("发布时间：2024-01-17 10:00\n正文")) == "2024-01-17"
     assert str(sec.published("正文……\n示例局\n2023年1月31日\n")) == "2023-01-31"
+
+
+def test_letter_spaced_headings_of_a_pdf_are_found():
+    text = ("一 、 总 体 情 况\n平稳。\n二 、 主 动 公 开 政 府 信 息 情 况\n表\n"
+            "五 、 存 在 的 主 要 问 题 及 改 进 情 况\n问题。\n"
+            "六 、 其 他 需 要 报 告 的 事 项\n无。\n")
+    heads = sec.headings(text)
+    assert list(heads) == ["s1", "s2", "s5", "s6"]
+    spans = sec.section_spans(text, heads)
+    assert text[slice(*spans["s5"])].strip() == "问题。"

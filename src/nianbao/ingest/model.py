@@ -49,10 +49,11 @@ class Location:
 
 NOWHERE = Location()
 
-# Kangxi radicals and compatibility ideographs that some PDF fonts map instead of the
+# Kangxi radicals, compatibility ideographs and full-width digits that some fonts map for the
 # ordinary character (⾏ for 行): folded one to one, so offsets do not move.
 _FOLD = {cp: unicodedata.normalize("NFKC", chr(cp))
-         for cp in [*range(0x2F00, 0x2FD6), *range(0x2E80, 0x2EF4), *range(0xF900, 0xFADA)]}
+         for cp in [*range(0x2F00, 0x2FD6), *range(0x2E80, 0x2EF4), *range(0xF900, 0xFADA),
+                    *range(0xFF10, 0xFF1A)]}  # and full-width digits
 _FOLD = {cp: ch for cp, ch in _FOLD.items() if len(ch) == 1 and ch != chr(cp)}
 
 

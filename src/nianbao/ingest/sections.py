@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from nianbao.ingest.labels import norm
+from nianbao.ingest.labels import norm, normalise
 from nianbao.ingest.model import Fees
 
 SECTION_WORDS = {
@@ -38,12 +38,20 @@ _DATE_CN = re.compile(r"(20\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 def headings(text: str) -> dict[str, tuple[int, int]]:
     """Original (start, end) of each section heading found, in official order."""
     found: dict[str, list[tuple[int, int]]] = {}
+    n = normalise(text)
     for sid, no in NUMERALS.items():
         words = "|".join(re.escape(w) for w in SECTION_WORDS[sid])
         pattern = re.compile(
             rf"(?<![一二三四五六七八九十第（(])({no})\s*(?:[、.．,，:：]|\s)\s*"
             rf"(?:[^\n。；;|]{{0,16}}?)({words})")
         found[sid] = [(m.start(), _line_end(text, m.end())) for m in pattern.finditer(text)]
+        # letter-spaced headings of PDFs (一 、 总 体 情 况): the same on the text without spaces
+        spaced = re.compile(
+            rf"(?<![一二三四五六七八九十第(])({no})[、.,:](?:[^。;|]{{0,16}}?)({words})")
+        for m in spaced.finditer(n.text):
+            start, end = n.span(m.start(), m.end())
+            if not any(a <= start < b for a, b in found[sid]):
+                found[sid].append((start, _line_end(text, end)))
         bare = re.compile(rf"(?m)^[ \t]*((?:政府信息公开|行政机关|因政府信息公开工作被申请)?"
                           rf"(?:工作)?(?:{words})[^\n|。，,]{{0,16}}(?:情况|事项))[ \t]*$")
         found[sid] += [(m.start(1), m.end(1)) for m in bare.finditer(text)]
