@@ -16,7 +16,8 @@ from pathlib import Path
 
 from nianbao import __version__, exits, paths
 
-COMMANDS = ("build", "check", "report", "summary", "export", "bundle", "template", "import")
+COMMANDS = ("build", "check", "report", "summary", "export", "bundle", "audit", "template",
+            "import")
 
 
 class UsageError(Exception):
@@ -493,12 +494,41 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", title="命令", metavar="命令",
                                 help="以下之一；不写命令时执行 build", parser_class=_Parser)
     common = _common()
-    for add in (_add_build, _add_check, _add_report, _add_summary, _add_export, _add_bundle):
+    for add in (_add_build, _add_check, _add_report, _add_summary, _add_export, _add_bundle,
+                _add_audit):
         add(sub, common)
     from nianbao.forms.commands import add_form_commands
 
     add_form_commands(sub, common)  # template, import
     return parser
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from nianbao.audit.run import run_cli
+
+    jobs = args.jobs or min(4, os.cpu_count() or 1)
+    return run_cli(args.paths, as_json=args.json, out=args.out or paths.build_dir(), jobs=jobs,
+                   to_data=args.to_data, agency_id=args.agency_id, replace=args.replace)
+
+
+def _add_audit(sub, common) -> None:
+    p = sub.add_parser(
+        "audit", parents=[common], help="读取已发布的年报（PDF、网页、Word、文本）并逐项核查",
+        description="读取已发布的政府信息公开工作年度报告，按格式规则和正文规则核查，"
+                    "生成审核页面（默认写入 build/audit/）。",
+    )
+    p.add_argument_group("文件").add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                                            help="文件或文件夹")
+    o = p.options
+    o.add_argument("--json", action="store_true", help="在标准输出打印 JSON 结果（仅 JSON）")
+    o.add_argument("--out", type=Path, metavar="DIR",
+                   help="输出目录（默认为项目的 build/）；审核页面写入 <DIR>/audit/")
+    o.add_argument("--jobs", type=_jobs, default=None, metavar="N", help="并行读取的进程数")
+    o.add_argument("--to-data", type=Path, metavar="DIR",
+                   help="把读取的表格和正文写入数据目录（agencies.csv、stats/、text/）")
+    o.add_argument("--agency-id", metavar="ID", help="写入时使用的单位标识（单个单位时）")
+    o.add_argument("--replace", action="store_true", help="覆盖数据目录中已有的不同值")
+    p.set_defaults(func=cmd_audit)
 
 
 def _with_command(argv: list[str]) -> list[str]:

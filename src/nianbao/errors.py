@@ -124,6 +124,18 @@ class TaskError(NianbaoError):
     """A task raised in the worker; carries the worker-side traceback as text."""
 
 
+# ---------------------------------------------------------------- reading published reports
+
+
+class UnreadableDocument(NianbaoError, ValueError):
+    """A published report that cannot be read (scanned, encrypted, truncated, not a report)."""
+
+    def __init__(self, path: str, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}：{reason}")
+
+
 # ---------------------------------------------------------------- writing data/, reading forms
 
 

@@ -1,0 +1,1 @@
+"""Readers of published annual reports (PDF, HTML, Word, text) into cell ids and sections."""
