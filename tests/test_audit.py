@@ -182,8 +182,8 @@ def test_to_data_writes_what_report_renders_and_never_overwrites_silently(synthe
     assert got.agency.name == want.agency.name
     assert {k: v for k, v in got.values.items() if k not in got.blank_cells} == {
         k: v for k, v in want.values.items() if k not in want.blank_cells}
-    assert got.narrative.published == want.narrative.published
-    assert got.narrative.sections["s5"].strip()
+    assert got.prose.published == want.prose.published
+    assert got.prose.sections["s5"].strip()
     # our HTML of the imported data reads back the same cells (re-rendered in our layout)
     again = tmp_path / "again.html"
     again.write_text(report_html(new, "imported", year), encoding="utf-8")

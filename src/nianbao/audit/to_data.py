@@ -15,7 +15,7 @@ from pathlib import Path
 
 from nianbao.audit.checks import guess_kind
 from nianbao.audit.run import Audited
-from nianbao.data.loading import NARRATIVE_SECTIONS
+from nianbao.data.loading import PROSE_SECTIONS
 from nianbao.data.write import WriteResult, write_agency_year
 from nianbao.errors import DataWriteError
 from nianbao.formats.spec import load_format
@@ -113,7 +113,7 @@ def _front_matter(r) -> dict:
 def _markdown(r) -> str:
     fmt = load_format(r.format_id)
     parts = []
-    for sid in NARRATIVE_SECTIONS:
+    for sid in PROSE_SECTIONS:
         text = r.sections.get(sid, "").strip()
         parts.append(f"## {fmt.section(sid).title}\n\n{text}\n")
     return "\n".join(parts)
