@@ -20,7 +20,7 @@ from nianbao.run.targets import RunSpec
 #: Imported once per worker before the first run, instead of during it. (The notebooks' own
 #: imports — pandas, matplotlib, nianbao.report.document — happen in the kernel factory, not here.)
 PRELOAD = ("nbformat", "nbconvert", "papermill", "jupyter_client", "nianbao.render.html",
-           "nianbao.render.pdf", "nianbao.batch.browser")
+           "nianbao.render.pdf")
 
 
 def skip_slow_optional_imports() -> None:
@@ -66,9 +66,10 @@ class _State:
     def get_browser(self):
         with self.lock:
             if self.browser is None or self.browser._closed:
-                from nianbao.batch.browser import WorkerBrowser
+                from nianbao.render.pdf import ChromiumBrowser
 
-                self.browser = WorkerBrowser()
+                self.browser = ChromiumBrowser()
+                self.browser.warm_up()
             return self.browser
 
     def close(self) -> None:
