@@ -23,17 +23,6 @@ PRELOAD = ("nbformat", "nbconvert", "papermill", "jupyter_client", "nianbao.rend
            "nianbao.render.pdf")
 
 
-def skip_slow_optional_imports() -> None:
-    """Keep jsonschema from importing ``rfc3987_syntax``, which builds a parser at import time
-    (about 3 s of CPU). jsonschema only uses it to check the ``iri`` string format, which
-    notebook validation never asks for; without it jsonschema simply skips that format.
-    """
-    import sys
-
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-
 #: How kernels start: ``fork`` (from a kernel factory, the default where supported), ``warm``
 #: (the ordinary way, one run ahead) or ``fresh`` (the ordinary way, when the run starts).
 KERNELS_ENV = "NIANBAO_KERNELS"
@@ -101,6 +90,7 @@ def warm_up(pdf: bool = True, notebooks: tuple[str, ...] = (), factory: str | No
     """
     import importlib
 
+    from nianbao.render.html import skip_slow_optional_imports
     from nianbao.run.kernels import sweep_stale_dirs
 
     skip_slow_optional_imports()

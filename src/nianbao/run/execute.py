@@ -121,6 +121,9 @@ def execute_notebook(spec: RunSpec, work: Path,
     way it serves this run only and is shut down afterwards. The kernel's working directory is
     the notebook's folder, set when it starts: nothing here calls the process-global ``chdir``.
     """
+    from nianbao.render.html import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
     import papermill
 
     from nianbao.run.kernels import ENGINE_NAME, register_engine, start_kernel
