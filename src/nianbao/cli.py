@@ -41,11 +41,11 @@ def _formats(text: str) -> tuple[str, ...]:
     return chosen
 
 
-def _run_one(spec) -> int:
+def _run_one(spec, check=None) -> int:
     """Execute and export one notebook run; print where the outputs went, or why it failed."""
     from nianbao.run.execute import run_report
 
-    result = run_report(spec)
+    result = run_report(spec, check=check)
     if not result.ok:
         print(f"生成失败：{spec.key}：{result.reason}", file=sys.stderr)
         if result.failed_notebook:
@@ -58,20 +58,23 @@ def _run_one(spec) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from nianbao.errors import ParameterError, ReportBlocked
-    from nianbao.report.document import prepare
     from nianbao.run.targets import report_spec
 
-    try:  # check the parameters (and the publish gate) before starting a kernel
+    def check() -> None:  # the notebook's own check of the parameters and the publish gate
+        from nianbao.report.document import prepare  # pandas: only when the run failed
+
         prepare(args.agency, args.year, args.data, profile=args.profile,
                 allow_errors=args.allow_errors)
+
+    try:  # the kernel checks first; a failure it reports is checked again here
+        return _run_one(report_spec(args.agency, args.year, args.data, args.out, args.formats,
+                                    args.profile, args.allow_errors), check)
     except ParameterError as exc:
         print(f"不能生成报告：{exc}", file=sys.stderr)
         return EXIT_UNREADABLE
     except ReportBlocked as exc:
         print(f"不能生成报告：{exc}", file=sys.stderr)
         return EXIT_ERRORS
-    return _run_one(report_spec(args.agency, args.year, args.data, args.out, args.formats,
-                                args.profile, args.allow_errors))
 
 
 def cmd_summary(args: argparse.Namespace) -> int:

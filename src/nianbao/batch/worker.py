@@ -54,7 +54,7 @@ class _State:
 
     def get_browser(self):
         with self.lock:
-            if self.browser is None or self.browser._closed:
+            if self.browser is None or self.browser.closed:
                 from nianbao.render.pdf import ChromiumBrowser
 
                 self.browser = ChromiumBrowser()
@@ -99,14 +99,27 @@ def warm_up(pdf: bool = True, notebooks: tuple[str, ...] = (), factory: str | No
     start_factory = getattr(st.kernels, "start_factory", None)
     if start_factory is not None:
         start_factory()  # imports in its own process meanwhile
+    if pdf:  # Chromium starts in processes of its own while this one imports
+        threading.Thread(target=_start_browser, args=(st,), name="nianbao-browser-start",
+                         daemon=True).start()
     for name in PRELOAD:
         importlib.import_module(name)
+    from nianbao.render.html import shared_exporter
+
+    shared_exporter().template  # noqa: B018 - compiles the report template now
     for notebook in notebooks:
         prepare = getattr(st.kernels, "prepare", None)
         if prepare is not None:
             prepare(notebook)
-    if pdf:
+
+
+def _start_browser(st: _State) -> None:
+    try:
         st.get_browser()
+    except Exception as exc:  # the first run that needs it reports the error
+        import logging
+
+        logging.getLogger(__name__).warning("Chromium did not start: %s", exc)
 
 
 def run_task(spec: RunSpec) -> RunOutcome:

@@ -204,14 +204,22 @@ class NianbaoHTMLExporter(HTMLExporter):
         return super().from_notebook_node(nb, resources, **kw)
 
 
-_local = threading.local()
+_exporter: NianbaoHTMLExporter | None = None
+_exporter_lock = threading.Lock()
+
+
+def shared_exporter() -> NianbaoHTMLExporter:
+    """The process's exporter: compiling the template costs ~0.1 s, rendering ~0.01 s."""
+    global _exporter
+    with _exporter_lock:
+        if _exporter is None:
+            _exporter = NianbaoHTMLExporter()
+        return _exporter
 
 
 def export_html(nb: nbformat.NotebookNode) -> str:
     """Render an executed notebook as the report's HTML (same notebook → same bytes)."""
-    # One exporter per thread: compiling the template costs ~0.1 s, rendering ~0.01 s.
-    exporter = getattr(_local, "exporter", None)
-    if exporter is None:
-        exporter = _local.exporter = NianbaoHTMLExporter()
-    body, _ = exporter.from_notebook_node(nb)
+    exporter = shared_exporter()
+    with _exporter_lock:  # one render at a time: the exporter keeps state while it renders
+        body, _ = exporter.from_notebook_node(nb)
     return body

@@ -177,6 +177,10 @@ class ChromiumBrowser:
         """Print one HTML document to PDF bytes (paper size from its CSS ``@page``)."""
         return self._call(self._print, html)
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def warm_up(self) -> None:
         """Open the shared context and its renderer now (before the first report needs it)."""
         if self.pages_per_context:

@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -306,9 +307,56 @@ def write_outcome(spec: RunSpec, outcome: RunOutcome) -> RunResult:
                      seconds=outcome.seconds, retryable=failure.retryable, failure=failure)
 
 
-def run_report(spec: RunSpec, browser=None) -> RunResult:
-    """Build one report in this process and write its files (``build.py report``)."""
-    outcome = produce(spec, browser=browser)
-    if not outcome.ok and outcome.failure and outcome.failure.retryable:
-        outcome = produce(spec, browser=browser)  # a kernel that did not start: once more
+def run_report(spec: RunSpec, browser=None, check: Callable[[], object] | None = None
+               ) -> RunResult:
+    """Build one report in this process and write its files (``build.py report``).
+
+    The kernel (with the notebook's imports) and, for a PDF, Chromium start at once, in
+    processes of their own, while this process imports the export libraries: none waits for
+    another. ``check`` is the notebook's own parameter check (``prepare``, say): it runs here
+    only when the notebook failed in a way the inputs decide, to raise the error the user
+    should see instead of writing a failed notebook.
+    """
+    from nianbao.run.kernels import notebook_imports, start_kernel
+
+    if "pdf" in spec.formats and browser is None:
+        threading.Thread(target=_start_shared_browser, name="nianbao-browser-start",
+                         daemon=True).start()
+    notebook = str(Path(spec.notebook).resolve())
+    try:
+        first = start_kernel(str(Path(notebook).parent), notebook_imports(notebook))
+    except Exception:  # produce starts one itself and reports why it could not
+        first = None
+    outcome = produce(spec, _Prestarted(first), browser)
+    if not outcome.ok and outcome.failure is not None:
+        if check is not None and outcome.failure.deterministic:
+            check()
+        if outcome.failure.retryable:
+            outcome = produce(spec, browser=browser)  # a kernel that did not start: once more
     return write_outcome(spec, outcome)
+
+
+def _start_shared_browser() -> None:
+    from nianbao.render.pdf import shared_browser
+
+    try:
+        shared_browser().warm_up()
+    except Exception:  # the export starts it again and reports the error
+        pass
+
+
+class _Prestarted:
+    """Hands out one kernel started beforehand, then fresh ones (a ``KernelSource``)."""
+
+    def __init__(self, kernel: Kernel | None) -> None:
+        self._kernel = kernel
+
+    def acquire(self, notebook: str) -> Kernel:
+        from nianbao.run.kernels import start_kernel
+
+        kernel, self._kernel = self._kernel, None
+        return kernel or start_kernel(str(Path(notebook).parent))
+
+    def close(self) -> None:
+        if self._kernel is not None:
+            self._kernel.discard()

@@ -85,6 +85,16 @@ def _become_kernel(request: dict) -> None:
         os._exit(code)
 
 
+def _reap(signum, frame) -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 def serve(path: str, preload: list[str]) -> None:
     # As ipykernel_launcher does: the start directory is not on the module path.
     if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
@@ -99,7 +109,9 @@ def serve(path: str, preload: list[str]) -> None:
         except Exception:  # the kernel will import it (and report the error) itself
             traceback.print_exc()
     parent = os.getppid()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+    # Reap each kernel as it exits (rather than SIG_IGN): its CPU time then counts in this
+    # process's children, where whoever started the factory can see what the kernels cost.
+    signal.signal(signal.SIGCHLD, _reap)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path + ".tmp")
     os.rename(path + ".tmp", path)  # the socket appears only once the factory is ready
