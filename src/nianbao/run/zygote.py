@@ -70,8 +70,10 @@ def _become_kernel(request: dict) -> None:
         connection_file = request["connection_file"]
         # parent_handle's default was read from the environment when ipykernel was imported
         # here, before there was a parent to name: set it explicitly, so that the kernel
-        # exits with the factory (and prints no console banner).
-        argv = ["-f", connection_file, f"--IPKernelApp.parent_handle={factory}"]
+        # exits with the factory (and prints no console banner). No input history: a kernel
+        # runs one notebook, and hundreds of them would take turns at one SQLite file.
+        argv = ["-f", connection_file, f"--IPKernelApp.parent_handle={factory}",
+                "--HistoryManager.enabled=False"]
         sys.argv = ["ipykernel_launcher", *argv]
         from ipykernel.kernelapp import IPKernelApp
 
