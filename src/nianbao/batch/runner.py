@@ -421,7 +421,9 @@ def build(opts: BuildOptions, out: TextIO | None = None, err: TextIO | None = No
     opts.out_dir = Path(opts.out_dir).resolve()
     opts.data_dir = Path(opts.data_dir).resolve()
     manifest = Manifest.load(opts.out_dir)
-    zygote = early_factory(opts)
+    # A first build (or --force) has runs to do: its kernel factory imports while the plan is
+    # made. A rebuild may have nothing to do and starts one only when the plan says so.
+    zygote = early_factory(opts) if opts.force or not manifest.runs else None
     try:
         return _build(opts, console, report, manifest, started, zygote)
     finally:
