@@ -182,9 +182,10 @@ class ChromiumBrowser:
         return self._closed
 
     def warm_up(self) -> None:
-        """Open the shared context and its renderer now (before the first report needs it)."""
+        """Open the shared context now and load the report faces into its renderer, before the
+        first report needs them (worth it when the browser waits for other work anyway)."""
         if self.pages_per_context:
-            self._call(self._shared_context)
+            self._call(self._shared_context, True)
 
     def run(self, fn: Callable[[Browser], T]) -> T:
         """Run ``fn(browser)`` on the browser's thread, e.g. to take a screenshot."""
@@ -245,21 +246,24 @@ class ChromiumBrowser:
         assert self._browser is not None
         return self._browser
 
-    def _shared_context(self) -> BrowserContext:
+    def _shared_context(self, warm: bool = False) -> BrowserContext:
         """The context report pages share: opened on first use, renewed after
-        ``pages_per_context`` pages or when the browser was restarted."""
+        ``pages_per_context`` pages or when the browser was restarted; ``warm``: its page
+        that stays open shows text in the report faces (a renewed context's is warm too)."""
         browser = self._ensure_browser()
         context = self._context
         if (context is None or context.browser is not browser
                 or self._context_pages >= self.pages_per_context):
+            warm = warm or context is not None
             self._close_context()
             context = self._context = browser.new_context()
             self._keep_page = page = context.new_page()
             self._context_pages = 0
-            page.route("**/*", lambda route: route.abort("blockedbyclient"))
-            html = _with_font_override(_WARM_PAGE) if self.fontconfig_file else _WARM_PAGE
-            page.set_content(html, wait_until="load", timeout=self.timeout * 1000)
-            page.evaluate("document.fonts.ready.then(() => true)")
+            if warm:
+                page.route("**/*", lambda route: route.abort("blockedbyclient"))
+                html = _with_font_override(_WARM_PAGE) if self.fontconfig_file else _WARM_PAGE
+                page.set_content(html, wait_until="load", timeout=self.timeout * 1000)
+                page.evaluate("document.fonts.ready.then(() => true)")
         return context
 
     def _close_context(self) -> None:

@@ -340,7 +340,7 @@ def _start_shared_browser() -> None:
     from nianbao.render.pdf import shared_browser
 
     try:
-        shared_browser().warm_up()
+        shared_browser()  # no warm-up page: the one report loads the faces itself
     except Exception:  # the export starts it again and reports the error
         pass
 
