@@ -1,24 +1,36 @@
-"""Benchmark of `build.py check`: 10,000 synthetic agency-years, load and validate.
+"""Benchmark of `build.py check`: national scale, and the vectorised engine against a baseline.
 
-Prints the time of each phase and compares the vectorised engine with a baseline that checks
-the same formula rules one agency-year at a time in plain Python (the way a per-report script
-would). Run: `.venv/bin/python benchmarks/bench_check.py [--agency-years 10000]`.
+    .venv/bin/python benchmarks/bench_check.py --n 300000        # up to 300,000 agency-years
+    .venv/bin/python benchmarks/bench_check.py --n 10000 --baseline
+
+1. Scale: ``build.py check`` on synthetic data of n agency-years and on smaller sizes (n/30,
+   n/10, n/3), each in a process of its own; prints wall seconds, CPU seconds and peak memory,
+   and how memory grows with n. One synthetic district has at most a few thousand agencies,
+   so larger data sets are that district repeated as further districts (agency ids and region
+   names made unique; texts are hard links of the same files).
+2. ``--baseline``: in this process, load and validate at one size, and compare the vectorised
+   engine with a baseline that checks the same formula rules one agency-year at a time in
+   plain Python (the way a per-report script would).
+
+Not a test: the figures depend on the machine and its load (printed with them).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import os
+import re
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from nianbao.checks.validate import validate
-from nianbao.data.dataset import load
-from nianbao.formats.expr import compile_expr
-from nianbao.formats.spec import format_for_year
-from nianbao.testing import synth
-
+ROOT = Path(__file__).resolve().parents[1]
 YEARS = list(range(2019, 2025))
+#: Agencies of the one synthetic district that larger data sets repeat.
+DISTRICT_AGENCIES = 3000
 
 
 def best_of(n: int, fn):
@@ -32,6 +44,9 @@ def best_of(n: int, fn):
 
 def baseline_formula_checks(ds) -> int:
     """Every formula rule instance evaluated per agency-year with Python scalars."""
+    from nianbao.formats.expr import compile_expr
+    from nianbao.formats.spec import format_for_year
+
     failures = 0
     for row, (_agency, year) in enumerate(ds.key_list):
         fmt = format_for_year(year)
@@ -51,27 +66,136 @@ def baseline_formula_checks(ds) -> int:
     return failures
 
 
+# ------------------------------------------------------------------ data of any size
+
+
+def district(out: Path, agencies: int) -> Path:
+    """One synthetic district (``nianbao.testing.synth``), written once."""
+    if not (out / "agencies.csv").exists():
+        from nianbao.testing import synth
+
+        synth.write(synth.generate(agencies, YEARS, seed=1), out)
+    return out
+
+
+def repeat(base: Path, out: Path, copies: int) -> int:
+    """``base`` as ``copies`` districts; returns the number of agency-years."""
+    out.mkdir(parents=True, exist_ok=True)
+    with open(base / "agencies.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    with open(out / "agencies.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for k in range(copies):
+            for row in rows:
+                writer.writerow({**row, "agency_id": _id(row["agency_id"], k),
+                                 "region": row["region"] + (f"{k}" if k else "")})
+    first = re.compile(rb"(?m)^([^,\n]+),")
+    (out / "stats").mkdir(exist_ok=True)
+    for path in sorted((base / "stats").glob("*.csv")):
+        header, _, body = path.read_bytes().partition(b"\n")
+        with open(out / "stats" / path.name, "wb") as f:
+            f.write(header + b"\n")
+            for k in range(copies):
+                f.write(first.sub(rb"\1-r" + str(k).encode() + b",", body) if k else body)
+    count = 0
+    for folder in sorted((base / "text").iterdir()):
+        target = out / "text" / folder.name
+        target.mkdir(parents=True, exist_ok=True)
+        for path in folder.glob("*.md"):
+            for k in range(copies):
+                os.link(path, target / f"{_id(path.stem, k)}.md")
+                count += 1
+    return count
+
+
+def _id(agency_id: str, k: int) -> str:
+    return f"{agency_id}-r{k}" if k else agency_id
+
+
+def dataset_of(work: Path, n: int) -> tuple[Path, int]:
+    """A data directory of about ``n`` agency-years (cached in ``work``)."""
+    per_district = DISTRICT_AGENCIES * len(YEARS)
+    if n <= per_district:
+        agencies = -(-n // len(YEARS))
+        path = district(work / f"district-{agencies}", agencies)
+        return path, agencies * len(YEARS)
+    base = district(work / f"district-{DISTRICT_AGENCIES}", DISTRICT_AGENCIES)
+    copies = -(-n // per_district)
+    path = work / f"national-{copies}"
+    if not (path / "agencies.csv").exists():
+        repeat(base, path, copies)
+    return path, copies * per_district
+
+
+def check_process(data: Path) -> tuple[float, float, float, int]:
+    """``build.py check`` in a process of its own: wall s, CPU s, peak RSS (GiB), exit code."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "check", "--data",
+                             str(data)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 2**20, proc.returncode
+
+
+# ------------------------------------------------------------------ main
+
+
+def scale(work: Path, n: int) -> list[tuple[int, float, float, float]]:
+    sizes = sorted({max(1000, n // 30), max(1000, n // 10), max(1000, n // 3), n})
+    rows = []
+    for size in sizes:
+        started = time.perf_counter()
+        data, actual = dataset_of(work, size)
+        made = time.perf_counter() - started
+        wall, cpu, rss, code = check_process(data)
+        rows.append((actual, wall, cpu, rss))
+        print(f"check {actual:>8,} agency-years: {wall:6.1f} s wall {cpu:6.1f} s CPU "
+              f"peak {rss:5.2f} GiB  exit {code}  (data made in {made:.0f} s; "
+              f"load {os.getloadavg()[0]:.1f})", flush=True)
+    if len(rows) > 1:
+        (n0, _, c0, m0), (n1, _, c1, m1) = rows[0], rows[-1]
+        print(f"from {n0:,} to {n1:,} agency-years: memory grows by "
+              f"{(m1 - m0) / (n1 - n0) * 1e6 * 1024:.0f} MiB per 1,000,000 agency-years "
+              f"({(m1 - m0) / (n1 - n0) * 2**30:.0f} bytes each), CPU by "
+              f"{(c1 - c0) / (n1 - n0) * 1000:.2f} s per 1,000")
+    return rows
+
+
+def baseline(work: Path, n: int) -> None:
+    from nianbao.checks.validate import validate
+    from nianbao.data.dataset import load
+
+    data, actual = dataset_of(work, n)
+    t_load, ds = best_of(3, lambda: load(data))
+    t_validate, findings = best_of(3, lambda: validate(ds))
+    t_formula, _ = best_of(3, lambda: validate(ds, prose=False))
+    print(f"in this process, {actual:,} agency-years:")
+    print(f"load      {t_load:6.2f} s CPU")
+    print(f"validate  {t_validate:6.2f} s CPU   ({len(findings)} findings; "
+          f"of which the prose checks of data/text {t_validate - t_formula:.2f} s)")
+    t_base, base_failures = best_of(1, lambda: baseline_formula_checks(ds))
+    print(f"baseline: formula rules one agency-year at a time: {t_base:.2f} s CPU "
+          f"({base_failures} failures)")
+    print(f"ratio baseline / vectorised validate (without prose): {t_base / t_formula:.1f}×")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--agency-years", type=int, default=10_000)
+    parser.add_argument("--n", "--agency-years", dest="n", type=int, default=10_000,
+                        help="largest number of agency-years (default 10,000)")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also compare with the per-agency-year baseline (at ≤ 18,000)")
+    parser.add_argument("--work", type=Path, help="keep the synthetic data here (reused)")
     args = parser.parse_args()
-    n_agencies = -(-args.agency_years // len(YEARS))
+    print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
-        synth.write(synth.generate(n_agencies, YEARS, seed=1), Path(tmp))
-        print(f"synthetic data: {n_agencies} agencies × {len(YEARS)} years "
-              f"= {n_agencies * len(YEARS)} agency-years ({time.perf_counter() - start:.1f} s)")
-        t_load, ds = best_of(3, lambda: load(tmp))
-        t_validate, findings = best_of(3, lambda: validate(ds))
-        t_formula, _ = best_of(3, lambda: validate(ds, prose=False))
-        print(f"load      {t_load:6.2f} s CPU")
-        print(f"validate  {t_validate:6.2f} s CPU   ({len(findings)} findings; "
-              f"of which the prose checks of data/text {t_validate - t_formula:.2f} s)")
-        print(f"check     {t_load + t_validate:6.2f} s CPU   (goal: < 5 s on one core)")
-        t_base, base_failures = best_of(1, lambda: baseline_formula_checks(ds))
-        print(f"baseline: formula rules one agency-year at a time: {t_base:.2f} s CPU "
-              f"({base_failures} failures)")
-        print(f"ratio baseline / vectorised validate (without prose): {t_base / t_formula:.1f}×")
+        work = args.work or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        scale(work, args.n)
+        if args.baseline:
+            baseline(work, min(args.n, DISTRICT_AGENCIES * len(YEARS)))
 
 
 if __name__ == "__main__":

@@ -490,3 +490,22 @@ def test_nbconvert_entry_points(executed, tmp_path):
     )
     reader = pdf_reader((tmp_path / "report.pdf").read_bytes())
     assert HEADING in reader.pages[0].extract_text()
+
+
+@pytest.mark.slow
+def test_report_pages_share_one_context_renewed_after_n_pages():
+    html = "<html lang='zh-CN'><body><p>政府信息公开工作年度报告</p></body></html>"
+    with ChromiumBrowser(embed_fonts=False, pages_per_context=2) as b:
+        seen = []
+        for _ in range(3):
+            assert b.html_to_pdf(html).startswith(b"%PDF-")
+            seen.append(b.run(lambda browser: tuple(browser.contexts)))
+    assert len(seen[0]) == 1 and seen[1] == seen[0]  # the second page reused the context
+    assert len(seen[2]) == 1 and seen[2] != seen[1]  # the third got a fresh one
+
+
+@pytest.mark.slow
+def test_without_sharing_no_context_outlives_its_page():
+    with ChromiumBrowser(embed_fonts=False, pages_per_context=0) as b:
+        assert b.html_to_pdf("<p>年报</p>").startswith(b"%PDF-")
+        assert b.run(lambda browser: len(browser.contexts)) == 0

@@ -215,11 +215,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     return exits.FAILED if any(f.severity == "error" for f in findings) else exits.OK
 
 
-def _run_one(spec) -> int:
+def _run_one(spec, check=None) -> int:
     """Execute and export one notebook run; print where the outputs went, or why it failed."""
     from nianbao.run.execute import run_report
 
-    result = run_report(spec)
+    result = run_report(spec, check=check)
     if not result.ok:
         failure = result.failure
         print(f"生成失败：{spec.target}：{failure.reason if failure else result.reason}",

@@ -2,8 +2,8 @@
 
 A run is one notebook execution (a ``RunSpec``) plus what the batch needs around it: who and
 what it is for (for the index page and messages) and its *input key*, a hash of everything the
-run depends on — the data slice, the notebook, the package source, the template and the
-options. A run whose key and outputs match the manifest is up to date.
+run depends on — the data slice, the notebook, the package code it reaches, the template
+and the options. A run whose key and outputs match the manifest is up to date.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from nianbao.batch.params import BatchParams
 from nianbao.batch.scan import DataScan
 from nianbao.batch.sources import (
     NotebookError,
+    code_hash,
     declared_parameters,
     file_hash,
-    package_hash,
     template_hash,
 )
 from nianbao.errors import ParameterError, PlanError, UnsafePathError
@@ -88,7 +88,7 @@ def input_key(spec: RunSpec, data_fingerprint: str) -> str:
     payload = {
         "kind": spec.kind,
         "notebook": file_hash(str(Path(spec.notebook).resolve())),
-        "package": package_hash(),
+        "package": code_hash(str(Path(spec.notebook).resolve())),
         "template": template_hash(),
         "data": data_fingerprint,
         "parameters": [[k, v] for k, v in spec.parameters],

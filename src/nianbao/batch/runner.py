@@ -114,8 +114,30 @@ def freshness(plan: Plan, manifest: Manifest, force: bool) -> list[tuple[Run, Fr
 # ------------------------------------------------------------------ execution
 
 
-def make_executor(opts: BuildOptions, todo: list[Run]):
-    """The executor for ``todo`` and what to close after it (a kernel factory)."""
+def early_factory(opts: BuildOptions):
+    """A kernel factory for the local workers, started before the plan is made so that its
+    imports overlap the planning; ``None`` when the build will not fork kernels here."""
+    from nianbao.batch.worker import factory_preload, kernel_mode
+    from nianbao.errors import KernelStartError
+    from nianbao.run.kernels import Zygote
+    from nianbao.run.targets import REPORT_NOTEBOOK, SUMMARY_NOTEBOOK
+
+    if (opts.dry_run or opts.scheduler or kernel_mode() != "fork" or not Zygote.supported()
+            or (opts.jobs or os.cpu_count() or 1) < 2):
+        return None
+    notebooks = tuple(str(nb.resolve()) for nb in (REPORT_NOTEBOOK, SUMMARY_NOTEBOOK)
+                      if nb.exists())
+    try:
+        return Zygote(factory_preload(notebooks))
+    except (OSError, KernelStartError):
+        return None
+
+
+def make_executor(opts: BuildOptions, todo: list[Run], zygote=None):
+    """The executor for ``todo`` and what to close after it (a kernel factory).
+
+    ``zygote``: a kernel factory already started (``early_factory``) for the local workers.
+    """
     from nianbao.batch.executors import DaskPool, LocalPool
     from nianbao.batch.worker import factory_preload, kernel_mode, warm_up
     from nianbao.errors import KernelStartError
@@ -135,7 +157,10 @@ def make_executor(opts: BuildOptions, todo: list[Run]):
     jobs = min(opts.jobs or os.cpu_count() or 1, len(todo))
     closers = []
     factory = None
-    if kernel_mode() == "fork" and Zygote.supported() and jobs > 1:
+    if zygote is not None and zygote.alive():
+        factory = zygote.path
+        closers.append(zygote.close)
+    elif kernel_mode() == "fork" and Zygote.supported() and jobs > 1:
         try:  # one kernel factory for all local workers, importing while they start
             zygote = Zygote(factory_preload(notebooks))
             factory = zygote.path
@@ -205,13 +230,13 @@ def _outcome_of(future: Future, run: Run) -> RunOutcome | None:
 
 
 def execute(todo: list[Run], opts: BuildOptions, manifest: Manifest, console: _Console,
-            report: BuildReport) -> None:
+            report: BuildReport, zygote=None) -> None:
     """Run ``todo`` on the executor, writing each result and the manifest as it arrives."""
     from tqdm import tqdm
 
     from nianbao.batch.worker import run_task
 
-    executor, closers = make_executor(opts, todo)
+    executor, closers = make_executor(opts, todo, zygote)
     # disable=None: no bar when stderr is not a terminal (a log file, CI)
     bar = tqdm(total=len(todo), desc="生成", unit="项", file=console.err,
                disable=True if console.quiet else None,
@@ -431,15 +456,20 @@ def build(opts: BuildOptions, out: TextIO | None = None, err: TextIO | None = No
     manifest = Manifest.load(opts.out_dir)
     if not opts.dry_run:
         console.log = BuildLog(opts.out_dir)
+    # A first build (or --force) has runs to do: its kernel factory imports while the plan is
+    # made. A rebuild may have nothing to do and starts one only when the plan says so.
+    zygote = early_factory(opts) if opts.force or not manifest.runs else None
     try:
-        return _build(opts, console, report, manifest, started)
+        return _build(opts, console, report, manifest, started, zygote)
     finally:
+        if zygote is not None:
+            zygote.close()
         if console.log is not None:
             console.log.close(f"退出码：{report.exit_code}")
 
 
 def _build(opts: BuildOptions, console: _Console, report: BuildReport, manifest: Manifest,
-           started: float) -> BuildReport:
+           started: float, zygote) -> BuildReport:
     try:
         data = scan(opts.data_dir)
         batches = load_batches(opts, data, console)
@@ -474,7 +504,7 @@ def _build(opts: BuildOptions, console: _Console, report: BuildReport, manifest:
         report.exit_code = EXIT_UNUSABLE
         return report
     try:
-        return _run(plan, opts, console, report, started)
+        return _run(plan, opts, console, report, started, zygote)
     finally:
         lock.close()
 
@@ -494,7 +524,7 @@ def _lock(out_dir: Path):
 
 
 def _run(plan: Plan, opts: BuildOptions, console: _Console, report: BuildReport,
-         started: float) -> BuildReport:
+         started: float, zygote=None) -> BuildReport:
     manifest = Manifest.load(opts.out_dir)  # again, now that no other build can change it
     states = freshness(plan, manifest, opts.force)
     todo = [run for run, state in states if not state.skip]
@@ -515,7 +545,7 @@ def _run(plan: Plan, opts: BuildOptions, console: _Console, report: BuildReport,
             if not opts.quiet:
                 console.warn(f"需要生成 {len(todo)} 项（共 {len(plan.runs)} 项，"
                              f"{len(plan.runs) - len(todo)} 项未变化）")
-            execute(todo, opts, manifest, console, report)
+            execute(todo, opts, manifest, console, report, zygote)
         finish_validation(plan, manifest, validation, key, console)
         finish_index(plan, manifest)
     except PlanError as exc:  # workers that cannot run this batch (Dask)

@@ -1,8 +1,10 @@
 """Content hashes of the code a run depends on, and the parameters a notebook declares.
 
-A report depends on the notebook, the package source (every ``*.py`` of ``nianbao`` and the
-format JSON files) and the report template (``templates/`` except the batch index's own
-template, which no report uses). Hashes are of file contents, never of times.
+A report depends on the notebook, the ``nianbao`` modules that the notebook's imports and the
+export (``nianbao.run.execute``) reach through the package's static import graph, the format
+JSON files and the report template (``templates/`` except the batch index's own template, which
+no report uses). An edit to a module no report imports (``export/workbook.py``, say) rebuilds
+nothing. Hashes are of file contents, never of times.
 """
 
 from __future__ import annotations
@@ -35,6 +37,71 @@ def package_hash() -> str:
     paths = [p for p in PACKAGE_DIR.rglob("*.py") if "__pycache__" not in p.parts]
     paths += list((PACKAGE_DIR / "formats").rglob("*.json"))
     return _hash_files(PACKAGE_DIR, paths)
+
+
+#: Modules every run imports besides the notebook's own: the execution and export path.
+RUN_ROOTS = ("nianbao.run.execute",)
+
+
+def _module_files(package_dir: Path) -> dict[str, Path]:
+    """Every module of the package by dotted name (a package by its ``__init__.py``)."""
+    found = {}
+    for path in package_dir.rglob("*.py"):
+        if "__pycache__" in path.parts:
+            continue
+        parts = ("nianbao", *path.relative_to(package_dir).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = path
+    return found
+
+
+def _imported_names(name: str, path: Path) -> set[str]:
+    """Dotted names a module imports anywhere (in functions too, since code runs them lazily),
+    relative imports resolved; ``from a import b`` yields both ``a`` and ``a.b``."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_bytes(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return names
+
+
+def reached_modules(roots: tuple[str, ...], package_dir: Path = PACKAGE_DIR) -> list[Path]:
+    """Files of the ``nianbao`` modules that importing ``roots`` may execute: their static
+    import closure, with the ``__init__`` of every package on the way."""
+    files = _module_files(package_dir)
+    todo = list(roots)
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        parts = name.split(".")
+        for i in range(1, len(parts) + 1):  # importing a.b.c runs a and a.b first
+            module = ".".join(parts[:i])
+            if module in seen or module not in files:
+                continue
+            seen.add(module)
+            todo.extend(n for n in _imported_names(module, files[module])
+                        if n.split(".", 1)[0] == "nianbao")
+    return [files[m] for m in sorted(seen)]
+
+
+@cache
+def code_hash(notebook: str, package_dir: Path = PACKAGE_DIR) -> str:
+    """SHA-256 of the package code one run of ``notebook`` depends on (see the module)."""
+    from nianbao.run.kernels import notebook_imports
+
+    roots = tuple(sorted({*notebook_imports(notebook), *RUN_ROOTS}))
+    paths = reached_modules(roots, package_dir) + list((package_dir / "formats").rglob("*.json"))
+    return _hash_files(package_dir, paths)
 
 
 @cache

@@ -20,18 +20,7 @@ from nianbao.run.targets import RunSpec
 #: Imported once per worker before the first run, instead of during it. (The notebooks' own
 #: imports — pandas, matplotlib, nianbao.report.document — happen in the kernel factory, not here.)
 PRELOAD = ("nbformat", "nbconvert", "papermill", "jupyter_client", "nianbao.render.html",
-           "nianbao.render.pdf", "nianbao.batch.browser")
-
-
-def skip_slow_optional_imports() -> None:
-    """Keep jsonschema from importing ``rfc3987_syntax``, which builds a parser at import time
-    (about 3 s of CPU). jsonschema only uses it to check the ``iri`` string format, which
-    notebook validation never asks for; without it jsonschema simply skips that format.
-    """
-    import sys
-
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+           "nianbao.render.pdf")
 
 
 #: How kernels start: ``fork`` (from a kernel factory, the default where supported), ``warm``
@@ -65,10 +54,11 @@ class _State:
 
     def get_browser(self):
         with self.lock:
-            if self.browser is None or self.browser._closed:
-                from nianbao.batch.browser import WorkerBrowser
+            if self.browser is None or self.browser.closed:
+                from nianbao.render.pdf import ChromiumBrowser
 
-                self.browser = WorkerBrowser()
+                self.browser = ChromiumBrowser()
+                self.browser.warm_up()
             return self.browser
 
     def close(self) -> None:
@@ -100,6 +90,7 @@ def warm_up(pdf: bool = True, notebooks: tuple[str, ...] = (), factory: str | No
     """
     import importlib
 
+    from nianbao.render.html import skip_slow_optional_imports
     from nianbao.run.kernels import sweep_stale_dirs
 
     skip_slow_optional_imports()
@@ -108,14 +99,27 @@ def warm_up(pdf: bool = True, notebooks: tuple[str, ...] = (), factory: str | No
     start_factory = getattr(st.kernels, "start_factory", None)
     if start_factory is not None:
         start_factory()  # imports in its own process meanwhile
+    if pdf:  # Chromium starts in processes of its own while this one imports
+        threading.Thread(target=_start_browser, args=(st,), name="nianbao-browser-start",
+                         daemon=True).start()
     for name in PRELOAD:
         importlib.import_module(name)
+    from nianbao.render.html import shared_exporter
+
+    shared_exporter().template  # noqa: B018 - compiles the report template now
     for notebook in notebooks:
         prepare = getattr(st.kernels, "prepare", None)
         if prepare is not None:
             prepare(notebook)
-    if pdf:
+
+
+def _start_browser(st: _State) -> None:
+    try:
         st.get_browser()
+    except Exception as exc:  # the first run that needs it reports the error
+        import logging
+
+        logging.getLogger(__name__).warning("Chromium did not start: %s", exc)
 
 
 def run_task(spec: RunSpec) -> RunOutcome:

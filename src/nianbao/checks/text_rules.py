@@ -37,29 +37,35 @@ def fingerprint_similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 class NameIndex:
-    """Registry names indexed by their last character, to find them in text in linear time.
+    """Registry names indexed by their last two characters, to find them in text in linear time.
 
     Each occurrence of a character that ends some name (道, 镇, 府 …) is a candidate end; only
-    the lengths of names with that ending are tried, so the cost does not grow with the
-    number of agencies.
+    the lengths of names ending in the same two characters (街道, 政府 …) are tried, longest
+    first, so the cost does not grow with the number of agencies.
     """
 
     def __init__(self, names: dict[str, set[str]]):
         self.names = names
         lengths: dict[str, set[int]] = {}
         for name in names:
-            lengths.setdefault(name[-1], set()).add(len(name))
-        self.lengths = {ch: sorted(ls, reverse=True) for ch, ls in lengths.items()}
-        self.ends = re.compile("[" + re.escape("".join(sorted(lengths))) + "]") if lengths else None
+            lengths.setdefault(name[-2:], set()).add(len(name))
+        # A one-character name is the shortest candidate at any end: tried after the others.
+        self.single = {name for name in names if len(name) == 1}
+        self.lengths = {tail: sorted(ls, reverse=True) for tail, ls in lengths.items()
+                        if len(tail) == 2}
+        ends = "".join(sorted({name[-1] for name in names}))
+        self.ends = re.compile("[" + re.escape(ends) + "]") if ends else None
 
     def others_in(self, text: str, own_id: str) -> list[str]:
-        """Names of other agencies the text mentions, in order of appearance."""
+        """Names of other agencies the text mentions, in order of appearance (at each place the
+        longest name that ends there)."""
         if self.ends is None:
             return []
         hits: dict[str, None] = {}
+        no_lengths: list[int] = []
         for m in self.ends.finditer(text):
             end = m.end()
-            for length in self.lengths[m.group(0)]:
+            for length in self.lengths.get(text[end - 2 : end], no_lengths) if end > 1 else ():
                 if length > end:
                     continue
                 owners = self.names.get(text[end - length : end])
@@ -67,6 +73,9 @@ class NameIndex:
                     if own_id not in owners:
                         hits[text[end - length : end]] = None
                     break
+            else:
+                if m.group(0) in self.single and own_id not in self.names[m.group(0)]:
+                    hits[m.group(0)] = None
         return list(hits)
 
 

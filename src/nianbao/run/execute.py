@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -122,6 +123,9 @@ def execute_notebook(spec: RunSpec, work: Path,
     way it serves this run only and is shut down afterwards. The kernel's working directory is
     the notebook's folder, set when it starts: nothing here calls the process-global ``chdir``.
     """
+    from nianbao.render.html import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
     import papermill
 
     from nianbao.run.kernels import ENGINE_NAME, register_engine, start_kernel
@@ -333,12 +337,62 @@ def produce_retrying(spec: RunSpec, kernels: KernelSource | None = None,
     return outcome
 
 
-def run_report(spec: RunSpec, browser=None) -> RunResult:
-    """Build one report in this process and write its files (``build.py report``)."""
+def run_report(spec: RunSpec, browser=None, check: Callable[[], object] | None = None
+               ) -> RunResult:
+    """Build one report in this process and write its files (``build.py report``).
+
+    The kernel (with the notebook's imports) and, for a PDF, Chromium start at once, in
+    processes of their own, while this process imports the export libraries: none waits for
+    another. ``check`` is the notebook's own parameter check (``prepare``, say): it runs here
+    only when the notebook failed in a way the inputs decide, to raise the error the user
+    should see instead of writing a failed notebook.
+    """
     try:  # before a kernel starts: an output folder that is a file, or inside the data
         guard_output_dir(spec.out_dir, dict(spec.parameters).get("data_dir"))
         spec.outputs()
     except (OutputRefused, UnsafePathError) as exc:
         failure = Failure("write", str(exc))
         return RunResult(spec, False, reason=failure.reason, failure=failure)
-    return write_outcome(spec, produce_retrying(spec, browser=browser))
+    from nianbao.run.kernels import notebook_imports, start_kernel
+
+    if "pdf" in spec.kinds and browser is None:
+        threading.Thread(target=_start_shared_browser, name="nianbao-browser-start",
+                         daemon=True).start()
+    notebook = str(Path(spec.notebook).resolve())
+    try:
+        first = start_kernel(str(Path(notebook).parent), notebook_imports(notebook))
+    except Exception:  # produce starts one itself and reports why it could not
+        first = None
+    outcome = produce(spec, _Prestarted(first), browser)
+    if not outcome.ok and outcome.failure is not None:
+        if check is not None and outcome.failure.deterministic:
+            check()
+        if outcome.failure.retryable:
+            outcome = produce(spec, browser=browser)  # a kernel that did not start: once more
+    return write_outcome(spec, outcome)
+
+
+def _start_shared_browser() -> None:
+    from nianbao.render.pdf import shared_browser
+
+    try:
+        shared_browser()  # no warm-up page: the one report loads the faces itself
+    except Exception:  # the export starts it again and reports the error
+        pass
+
+
+class _Prestarted:
+    """Hands out one kernel started beforehand, then fresh ones (a ``KernelSource``)."""
+
+    def __init__(self, kernel: Kernel | None) -> None:
+        self._kernel = kernel
+
+    def acquire(self, notebook: str) -> Kernel:
+        from nianbao.run.kernels import start_kernel
+
+        kernel, self._kernel = self._kernel, None
+        return kernel or start_kernel(str(Path(notebook).parent))
+
+    def close(self) -> None:
+        if self._kernel is not None:
+            self._kernel.discard()

@@ -40,12 +40,10 @@ class Kernel:
 
     def __init__(self, cwd: str, warm_imports: tuple[str, ...] = (),
                  zygote: Zygote | None = None) -> None:
-        from jupyter_client import KernelManager
-
         # A short path: Unix socket names are limited to about 100 bytes.
         self.workdir = private_dir("nbk")
-        self.km = KernelManager(kernel_name="python3", transport="ipc",
-                                ip=str(self.workdir / "k"))
+        self.km = _single_use_manager_class()(kernel_name="python3", transport="ipc",
+                                              ip=str(self.workdir / "k"))
         self.km.connection_file = str(self.workdir / "kernel.json")
         if zygote is not None:
             self.km.provisioner = _fork_provisioner(self.km, zygote)
@@ -120,7 +118,30 @@ class Kernel:
                 self.km.cleanup_resources()
             except Exception:  # already gone: nothing left to stop
                 pass
+            self.km.stop_clients()
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@cache
+def _single_use_manager_class():
+    """A ``KernelManager`` that remembers the clients it made, so that the run's end can close
+    their channels (nbclient leaves them open on a kernel manager it did not create)."""
+    from jupyter_client import KernelManager
+
+    class SingleUseKernelManager(KernelManager):
+        def client(self, **kwargs):
+            client = super().client(**kwargs)
+            self.__dict__.setdefault("_nianbao_clients", []).append(client)
+            return client
+
+        def stop_clients(self) -> None:
+            for client in self.__dict__.pop("_nianbao_clients", []):
+                try:
+                    client.stop_channels()
+                except Exception:  # its loop is gone: the sockets close with it
+                    pass
+
+    return SingleUseKernelManager
 
 
 def _socket_root() -> str:
@@ -425,30 +446,20 @@ def notebook_imports(notebook: str) -> tuple[str, ...]:
 
 
 def register_engine() -> None:
-    """Register the papermill engine that runs on a kernel started beforehand and stops it."""
-    from papermill.clientwrap import PapermillNotebookClient
+    """Register the papermill engine that runs on a kernel started beforehand (``km=``).
+
+    papermill's own nbclient engine does the work; this one only keeps the partly executed
+    notebook when a cell or the kernel fails (papermill writes the output notebook only after
+    the last cell unless it saves after every cell, which costs a write per cell).
+    """
     from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.log import logger
-    from papermill.utils import merge_kwargs, remove_args
 
     class SingleUseKernelEngine(NBClientEngine):
-        """papermill's nbclient engine, but the given kernel (``km``) is shut down afterwards."""
-
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
-                                     stdout_file=None, stderr_file=None, start_timeout=60,
-                                     execution_timeout=None, partial_path=None, **kwargs):
-            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-            final = merge_kwargs(kwargs, timeout=execution_timeout,
-                                 startup_timeout=start_timeout, kernel_name=kernel_name,
-                                 log=logger, log_output=log_output, stdout_file=stdout_file,
-                                 stderr_file=stderr_file)
-            client = PapermillNotebookClient(nb_man, **final)
+        def execute_managed_notebook(cls, nb_man, kernel_name, partial_path=None, **kwargs):
             try:
-                return client.execute(cleanup_kc=True)
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
             except Exception:
-                # A dead kernel or a timeout: keep what ran so far (papermill saves the
-                # notebook only after the last cell when it is not saving after every cell).
                 if partial_path:
                     import nbformat
 

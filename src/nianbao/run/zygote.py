@@ -70,8 +70,10 @@ def _become_kernel(request: dict) -> None:
         connection_file = request["connection_file"]
         # parent_handle's default was read from the environment when ipykernel was imported
         # here, before there was a parent to name: set it explicitly, so that the kernel
-        # exits with the factory (and prints no console banner).
-        argv = ["-f", connection_file, f"--IPKernelApp.parent_handle={factory}"]
+        # exits with the factory (and prints no console banner). No input history: a kernel
+        # runs one notebook, and hundreds of them would take turns at one SQLite file.
+        argv = ["-f", connection_file, f"--IPKernelApp.parent_handle={factory}",
+                "--HistoryManager.enabled=False"]
         sys.argv = ["ipykernel_launcher", *argv]
         from ipykernel.kernelapp import IPKernelApp
 
@@ -83,6 +85,16 @@ def _become_kernel(request: dict) -> None:
         traceback.print_exc()
     finally:
         os._exit(code)
+
+
+def _reap(signum, frame) -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 def serve(path: str, preload: list[str]) -> None:
@@ -99,7 +111,9 @@ def serve(path: str, preload: list[str]) -> None:
         except Exception:  # the kernel will import it (and report the error) itself
             traceback.print_exc()
     parent = os.getppid()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+    # Reap each kernel as it exits (rather than SIG_IGN): its CPU time then counts in this
+    # process's children, where whoever started the factory can see what the kernels cost.
+    signal.signal(signal.SIGCHLD, _reap)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path + ".tmp")
     os.rename(path + ".tmp", path)  # the socket appears only once the factory is ready

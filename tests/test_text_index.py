@@ -1,0 +1,53 @@
+"""The fast text checks agree with their plain definitions on any text and any registry."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nianbao.checks.text_rules import MIN_SENTENCE, NameIndex, text_fingerprint
+
+# Few characters, so that names, numbers, spaces and sentence ends collide often.
+ALPHABET = "街道镇乡政府办事处安堡横沟 \t\u3000\n。；!?.0123456789"
+
+
+def plain_fingerprint(text: str) -> frozenset[str]:
+    """Sentence by sentence: split at sentence ends, drop spaces, mask numbers."""
+    import re
+
+    out = set()
+    for sentence in re.split(r"[。！？；!?;\n]+", text):
+        sentence = re.sub(r"\d+(?:\.\d+)?", "#", "".join(sentence.split()))
+        if len(sentence) >= MIN_SENTENCE:
+            out.add(sentence)
+    return frozenset(out)
+
+
+def plain_others(names: dict[str, set[str]], text: str, own_id: str) -> list[str]:
+    """At every position, the longest registry name ending there; other agencies' ones kept."""
+    hits: dict[str, None] = {}
+    for end in range(1, len(text) + 1):
+        for start in range(end):
+            owners = names.get(text[start:end])
+            if owners:
+                if own_id not in owners:
+                    hits[text[start:end]] = None
+                break
+    return list(hits)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=120))
+def test_fingerprint_equals_sentence_by_sentence(text):
+    assert text_fingerprint(text) == plain_fingerprint(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(st.text(alphabet="街道镇", min_size=1, max_size=5),
+                    st.sets(st.sampled_from(["a", "b", "c"]), min_size=1), max_size=12),
+    st.text(alphabet="街道镇。", max_size=60),
+    st.sampled_from(["a", "b", "c"]),
+)
+def test_name_index_finds_the_longest_name_at_every_end(names, text, own):
+    assert NameIndex(names).others_in(text, own) == plain_others(names, text, own)
