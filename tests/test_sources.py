@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.batch.plan import run_key
+from nianbao.batch.plan import input_key
 from nianbao.batch.sources import PACKAGE_DIR, code_hash, reached_modules
 from nianbao.run.targets import REPORT_NOTEBOOK, SUMMARY_NOTEBOOK, report_spec
 
@@ -69,4 +69,4 @@ def test_run_key_ignores_the_workbook_module() -> None:
                for p in reached_modules(("nianbao.report.document", "nianbao.run.execute"))}
     assert "export/workbook.py" not in reached and "report/narrative.py" in reached
     spec = report_spec("fushan", 2020, "data", "build", ("html",), "review", False)
-    assert run_key(spec, "x") == run_key(spec, "x") != run_key(spec, "y")
+    assert input_key(spec, "x") == input_key(spec, "x") != input_key(spec, "y")
