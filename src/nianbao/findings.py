@@ -11,8 +11,11 @@ section text. Severities: ``error`` (the report is wrong), ``warning`` (probably
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "uncertain": 2, "info": 3}
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "uncertain": "存疑", "info": "提示"}
@@ -83,6 +86,8 @@ def _plain(value):
 
 def findings_frame(findings: list[Finding]) -> pd.DataFrame:
     """Findings as a tidy DataFrame sorted by agency, year, severity and rule."""
+    import pandas as pd  # here: the batch planner imports this module without pandas
+
     columns = list(Finding.__dataclass_fields__)
     if not findings:
         return pd.DataFrame(columns=columns)
