@@ -14,7 +14,7 @@ import os
 import socket
 import threading
 
-from nianbao.run.execute import RunOutcome, produce
+from nianbao.run.execute import RunOutcome, produce_retrying
 from nianbao.run.targets import RunSpec
 
 #: Imported once per worker before the first run, instead of during it. (The notebooks' own
@@ -126,9 +126,7 @@ def run_task(spec: RunSpec) -> RunOutcome:
     """Execute one run here and return its files (bytes) or its failure."""
     st = state()
     browser = st.get_browser() if "pdf" in spec.kinds else None
-    outcome = produce(spec, st.kernels, browser)
-    if not outcome.ok and outcome.failure is not None and outcome.failure.retryable:
-        outcome = produce(spec, st.kernels, browser)  # a kernel that did not start: once more
+    outcome = produce_retrying(spec, st.kernels, browser)
     outcome.worker = f"{socket.gethostname()}:{os.getpid()}"
     return outcome
 
