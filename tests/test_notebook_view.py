@@ -115,7 +115,7 @@ def _build(root: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
 
 def _checkout(dest: Path) -> Path:
     for part in ("src", "notebooks", "data"):
-        shutil.copytree(PROJECT_ROOT / part, dest / part,
+        shutil.copytree(PROJECT_ROOT / part, dest / part, symlinks=True,
                         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     shutil.copy2(PROJECT_ROOT / "build.py", dest / "build.py")
     return dest
@@ -214,6 +214,8 @@ def lab(executed, tmp_path_factory):
         server.wait(timeout=20)
     except subprocess.TimeoutExpired:
         server.kill()
+        server.wait()
+    server.stderr.close()
 
 
 @pytest.fixture(scope="module")
