@@ -15,9 +15,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from nianbao.audit.run import audit  # noqa: E402
+from prose_corpus import SHARED  # noqa: E402
 from roundtrip_support import report_html, synthetic_dataset  # noqa: E402
 
-CORPUS = Path("/work/shared/corpus")
+CORPUS = SHARED / "corpus"
 
 
 def rate(paths: list[Path], jobs: int) -> float:

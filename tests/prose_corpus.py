@@ -14,8 +14,9 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-_CANDIDATES = [os.environ.get("NIANBAO_CORPUS", ""), ROOT.parent / "shared" / "corpus",
-               Path("/work/shared/corpus")]
+#: The project's shared material (corpus, seed report) lies beside the checkout.
+SHARED = Path(os.environ.get("NIANBAO_SHARED", ROOT.parent / "shared"))
+_CANDIDATES = [os.environ.get("NIANBAO_CORPUS", ""), SHARED / "corpus"]
 CORPUS = next((Path(p) for p in _CANDIDATES if p and (Path(p) / "INDEX.csv").exists()), None)
 
 HEADINGS = [

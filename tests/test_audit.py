@@ -13,10 +13,11 @@ import pytest
 from nianbao.audit.pages import write_pages
 from nianbao.audit.run import audit
 from nianbao.ingest.read import read_report
+from prose_corpus import SHARED
 from roundtrip_support import report_html, synthetic_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = Path(os.environ.get("NIANBAO_CORPUS", "/work/shared/corpus"))
+CORPUS = Path(os.environ.get("NIANBAO_CORPUS", SHARED / "corpus"))
 
 
 @pytest.fixture(scope="module")

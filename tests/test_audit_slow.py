@@ -9,6 +9,7 @@ import pytest
 from nianbao.audit.pages import write_pages
 from nianbao.audit.run import audit
 from nianbao.ingest.read import read_report
+from prose_corpus import SHARED
 from roundtrip_support import report_html, synthetic_dataset
 
 
@@ -134,9 +135,8 @@ def test_docx_with_merged_cells_is_read(tmp_path):
 def test_real_pages_converted_by_libreoffice_read_the_same(tmp_path, page, target):
     import shutil
     import subprocess
-    from pathlib import Path
 
-    corpus = Path("/work/shared/corpus/html")
+    corpus = SHARED / "corpus" / "html"
     if not (corpus / page).exists() or not shutil.which("soffice"):
         pytest.skip("no corpus or no LibreOffice")
     shutil.copy(corpus / page, tmp_path / page)

@@ -11,8 +11,9 @@ import pytest
 
 from nianbao.audit.run import audit
 from nianbao.ingest.read import read_report
+from prose_corpus import SHARED
 
-CORPUS = Path(os.environ.get("NIANBAO_CORPUS", "/work/shared/corpus"))
+CORPUS = Path(os.environ.get("NIANBAO_CORPUS", SHARED / "corpus"))
 pytestmark = pytest.mark.skipif(not (CORPUS / "INDEX.csv").exists(), reason="no corpus")
 
 # The hand check of this report wrote 0 for rows whose 法人 cells the source leaves blank
@@ -98,7 +99,7 @@ def test_pdf_cells_remember_page_and_box():
     assert report.agency == "淮安市洪泽区人民政府"
 
 
-SEED = Path(os.environ.get("NIANBAO_SEED", "/work/shared/seed/fushan-2020-report.txt"))
+SEED = Path(os.environ.get("NIANBAO_SEED", SHARED / "seed" / "fushan-2020-report.txt"))
 
 
 @pytest.mark.skipif(not SEED.exists(), reason="no seed report")
