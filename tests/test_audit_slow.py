@@ -13,17 +13,6 @@ from prose_corpus import SHARED
 from roundtrip_support import report_html, synthetic_dataset
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                     args=["--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("ruled", [True, False], ids=["ruled-tables", "no-ruling-lines"])
 def test_pdf_round_trip_reads_every_cell(browser, tmp_path, ruled):

@@ -218,17 +218,6 @@ def lab(executed, tmp_path_factory):
     server.stderr.close()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                    args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
-
-
 MEASURE = """() => {
   const table = document.querySelector('.jp-OutputArea-output table.official[data-section="s3"]');
   const heads = [...table.querySelectorAll('th')];
@@ -253,9 +242,9 @@ MEASURE = """() => {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["untrusted", "trusted"])
-def test_jupyterlab_shows_the_official_table(lab, chromium, name, tmp_path):
+def test_jupyterlab_shows_the_official_table(lab, browser, name, tmp_path):
     base, token = lab
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         page.goto(f"{base}/lab/tree/{name}.ipynb?token={token}", timeout=90_000)
         page.wait_for_selector(
