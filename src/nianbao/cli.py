@@ -432,6 +432,12 @@ def _add_report(sub, common) -> None:
     p.set_defaults(func=cmd_report)
 
 
+def _add_region_year(o) -> None:
+    o.add_argument("--region", required=True, metavar="NAME",
+                   help="区域名称，与 data/agencies.csv 的 region 列一致")
+    o.add_argument("--year", required=True, type=_year, metavar="YEAR", help="报告年度")
+
+
 def _add_summary(sub, common) -> None:
     p = sub.add_parser(
         "summary", parents=[common], help="生成一个区域一个年度的汇总报告",
@@ -440,9 +446,7 @@ def _add_summary(sub, common) -> None:
                     "summary.html 和 summary.pdf。",
     )
     o = p.options
-    o.add_argument("--region", required=True, metavar="NAME",
-                   help="区域名称，与 data/agencies.csv 的 region 列一致")
-    o.add_argument("--year", required=True, type=_year, metavar="YEAR", help="报告年度")
+    _add_region_year(o)
     _add_out(p, "汇总写入 <DIR>/<年度>/_regions/<区域>/")
     _add_formats(p, ("html", "pdf"))
     _add_parameter(p, "notebooks/region_summary.ipynb")
@@ -471,9 +475,7 @@ def _add_bundle(sub, common) -> None:
                     "有报告存在校验错误时拒绝打包并列出这些单位，除非指定 --allow-errors。",
     )
     o = p.options
-    o.add_argument("--region", required=True, metavar="NAME",
-                   help="区域名称，与 data/agencies.csv 的 region 列一致")
-    o.add_argument("--year", required=True, type=_year, metavar="YEAR", help="报告年度")
+    _add_region_year(o)
     o.add_argument("--build", type=Path, metavar="DIR",
                    help="存放已生成报告的目录（默认为项目的 build/）")
     o.add_argument("--out", type=Path, metavar="FILE",
