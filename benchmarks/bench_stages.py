@@ -134,7 +134,7 @@ def stages(st, specs, work: Path) -> list[dict[str, float]]:
         row["wall kernel start"] = w1 - w0
         out = work / f"{spec.target.replace('/', '-')}.ipynb"
         nb = papermill.execute_notebook(
-            spec.notebook, str(out), parameters=spec.parameters, engine_name=ENGINE_NAME,
+            spec.notebook, str(out), parameters=dict(spec.parameters), engine_name=ENGINE_NAME,
             km=kernel.km, progress_bar=False, log_output=False,
             request_save_on_cell_execute=False, execution_timeout=spec.timeout,
             shutdown_kernel="immediate")
