@@ -117,15 +117,22 @@ def _doc_row_clause(report: Report, table: Table, row: Row) -> str | None:
     return "、".join(parts) + "，" + held_text
 
 
+def _row_clauses(report: Report, tables: Sequence[Table], clause_of) -> tuple[list, list]:
+    """The clause of each data row that has one, and the labels of the rows that have none."""
+    clauses, empty = [], []
+    for table in tables:
+        for row in table.data_rows:
+            clause = clause_of(report, table, row)
+            if clause is None:
+                empty.append(row.label)
+            else:
+                clauses.append(clause)
+    return clauses, empty
+
+
 def _documents_sentence(report: Report, table: Table) -> str:
     """规章 and (行政)规范性文件: this year's actions, then the stock; empty rows grouped last."""
-    clauses, empty = [], []
-    for row in table.data_rows:
-        clause = _doc_row_clause(report, table, row)
-        if clause is None:
-            empty.append(row.label)
-        else:
-            clauses.append(clause)
+    clauses, empty = _row_clauses(report, [table], _doc_row_clause)
     if empty:
         first_verb = next(P.DOC_ACTION_VERBS[c.id] for c in table.columns
                           if c.id in P.DOC_ACTION_VERBS)
@@ -189,14 +196,7 @@ def _items_row_clause(report: Report, table: Table, row: Row) -> str | None:
 
 
 def _items_sentence(report: Report, tables: Sequence[Table]) -> str:
-    clauses, empty = [], []
-    for table in tables:
-        for row in table.data_rows:
-            clause = _items_row_clause(report, table, row)
-            if clause is None:
-                empty.append(row.label)
-            else:
-                clauses.append(clause)
+    clauses, empty = _row_clauses(report, tables, _items_row_clause)
     if empty:
         template = P.ITEMS_ALL_ZERO if clauses else P.ITEMS_NONE_AT_ALL
         clauses.append(template.format(labels="、".join(empty)))
