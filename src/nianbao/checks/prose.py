@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from nianbao.checks import prose_lists, prose_numbers, prose_origin, prose_structure
-from nianbao.checks.prose_context import Context
+from nianbao.checks.prose_context import Context, NumericCells
 from nianbao.checks.prose_text import normalize
 from nianbao.findings import Finding
 from nianbao.formats.spec import ReportFormat, all_formats, format_for_year, load_format
@@ -82,15 +82,16 @@ def _headings(format_id: str) -> dict[str, str]:
 def prose_findings(doc: ProseInput, skip: Collection[str] = ()) -> list[Finding]:
     """Every text finding of one report (rules named in ``skip`` are not run)."""
     fmt = doc.format
+    cells = NumericCells(doc.cells)
     out: list[Finding] = []
     if prose_structure.SECTIONS not in skip:
         out += prose_structure.section_findings(fmt, doc.sections)
     if prose_structure.ROWS not in skip:
-        out += prose_structure.row_findings(fmt, doc.cells)
+        out += prose_structure.row_findings(fmt, cells)
     for key, text in doc.sections.items():
         if not text or not text.strip():
             continue
-        ctx = Context(fmt=fmt, cells=doc.cells, section=key, heading=heading(fmt, key),
+        ctx = Context(fmt=fmt, cells=cells, section=key, heading=heading(fmt, key),
                       source=normalize(text), year=doc.year)
         if prose_numbers.RULE not in skip:
             out += prose_numbers.number_findings(ctx)

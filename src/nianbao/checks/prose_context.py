@@ -44,6 +44,24 @@ def quantity(name: str, fmt: ReportFormat, cells: Mapping[str, float | None]
     return total, refs
 
 
+class NumericCells(Mapping):
+    """A read-only view of a report's cells as numbers (None for a blank or unreadable one),
+    converted when read: a reader may pass text, and ``check`` passes every cell of its matrix
+    without copying it."""
+
+    def __init__(self, raw: Mapping) -> None:
+        self._raw = raw
+
+    def __getitem__(self, ref: str) -> float | None:
+        return _number(self._raw[ref])
+
+    def __iter__(self):
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
 def _number(value) -> float | None:
     """A cell value as a number; None for a blank or unreadable one (a reader may pass text)."""
     if value is None or isinstance(value, (int, float)):
