@@ -1,9 +1,7 @@
 #!/usr/bin/env python3
 """The ``nianbao`` command without installing it: ``python build.py --help`` lists the commands."""
 
-import sys
-
-from nianbao.cli import main
+from nianbao.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

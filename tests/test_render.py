@@ -505,6 +505,22 @@ def test_report_pages_share_one_context_renewed_after_n_pages():
 
 
 @pytest.mark.slow
+def test_reports_printed_in_turn_by_one_page_keep_nothing_of_each_other(browser):
+    """One page prints every report: each PDF has its own text, title and paper size only."""
+    first = ("<html lang='zh-CN'><head><title>东风街道</title><style>@page{size:A4}</style></head>"
+             "<body><p>东风街道政府信息公开工作年度报告</p>"
+             "<script>document.body.append('脚本追加')</script></body></html>")
+    second = ("<html lang='zh-CN'><head><title>南湖镇</title><style>@page{size:A5}</style></head>"
+              "<body><p>南湖镇政府信息公开工作年度报告</p></body></html>")
+    one, two, again = (pdf_reader(browser.html_to_pdf(h)) for h in (first, second, first))
+    assert browser.run(lambda b: [len(c.pages) for c in b.contexts]) == [1]  # printed all three
+    text_two = two.pages[0].extract_text()
+    assert "南湖镇" in text_two and "东风街道" not in text_two and "脚本追加" not in text_two
+    assert one.pages[0].extract_text() == again.pages[0].extract_text()
+    assert two.pages[0].mediabox.height < one.pages[0].mediabox.height  # A5 after A4
+
+
+@pytest.mark.slow
 def test_without_sharing_no_context_outlives_its_page():
     with ChromiumBrowser(embed_fonts=False, pages_per_context=0) as b:
         assert b.html_to_pdf("<p>年报</p>").startswith(b"%PDF-")

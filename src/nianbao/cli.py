@@ -13,6 +13,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from nianbao import __version__, exits, paths
 
@@ -216,7 +217,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _run_one(spec, check=None) -> int:
-    """Execute and export one notebook run; print where the outputs went, or why it failed."""
+    """Execute and export one notebook run; print where the outputs went, or why it failed.
+
+    ``check`` is the cheap parameter check, run while the kernel starts.
+    """
     from nianbao.run.execute import run_report
 
     result = run_report(spec, check=check)
@@ -251,34 +255,40 @@ def report_spec_of(args: argparse.Namespace):
 
 def cmd_report(args: argparse.Namespace) -> int:
     from nianbao.errors import ParameterError
-    from nianbao.report.parameters import check_parameters
+
+    def check() -> None:  # imported here: pandas would delay the kernel's start
+        from nianbao.report.parameters import check_parameters
+
+        check_parameters(args.agency, args.year, args.data, profile=args.profile)
 
     spec = report_spec_of(args)
-    try:  # the cheap checks before starting a kernel; the notebook does the rest once
-        check_parameters(args.agency, args.year, args.data, profile=args.profile)
+    try:  # the cheap checks while the kernel starts; the notebook does the rest once
+        return _run_one(spec, check)
     except ParameterError as exc:
         print(f"不能生成报告：{exc}", file=sys.stderr)
         return exits.UNREADABLE
-    return _run_one(spec)
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from nianbao.errors import ParameterError
-    from nianbao.region.data import check_parameters
     from nianbao.run.targets import SUMMARY_NOTEBOOK, summary_spec
 
-    extra = notebook_parameters(args.parameter, SUMMARY_NOTEBOOK, SUMMARY_OPTIONS)
-    try:  # check the parameters before starting a kernel
+    def check() -> None:  # imported here: pandas would delay the kernel's start
+        from nianbao.region.data import check_parameters
+
         check_parameters(args.region, args.year, args.data)
-    except ParameterError as exc:
-        print(f"不能生成区域汇总：{exc}", file=sys.stderr)
-        return exits.UNREADABLE
+
+    extra = notebook_parameters(args.parameter, SUMMARY_NOTEBOOK, SUMMARY_OPTIONS)
     spec = summary_spec(args.region, args.year, args.data, args.out, args.formats)
     if extra:
         spec = replace(spec, parameters=tuple({**dict(spec.parameters), **extra}.items()))
-    return _run_one(spec)
+    try:  # the cheap checks while the kernel starts
+        return _run_one(spec, check)
+    except ParameterError as exc:
+        print(f"不能生成区域汇总：{exc}", file=sys.stderr)
+        return exits.UNREADABLE
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -582,4 +592,9 @@ def main(argv: list[str] | None = None) -> int:
             return exits.INTERRUPTED
 
 
-__all__ = ["main", "build_parser", "version_text"]
+def run() -> NoReturn:
+    """The ``nianbao`` command: ``main`` with the process's arguments, then exit at once."""
+    exits.leave(main())
+
+
+__all__ = ["main", "run", "build_parser", "version_text"]

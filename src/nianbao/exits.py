@@ -3,6 +3,10 @@ these, so a script can tell bad data from a misused command."""
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import NoReturn
+
 OK = 0
 FAILED = 1  # validation found errors, or a report could not be built
 UNREADABLE = 2  # the data, a batch file or a parameter could not be used; nothing was built
@@ -17,3 +21,21 @@ MEANINGS = {
     USAGE: "命令行用法错误（如未知的选项或参数、缺少必需的选项）",
     INTERRUPTED: "被中断（Ctrl-C 或 SIGTERM）；再次运行时从中断处继续",
 }
+
+
+def leave(code: int) -> NoReturn:
+    """End a command-line process with ``code`` without the interpreter's teardown.
+
+    Once nbconvert, papermill and pandas are loaded, freeing every module object at exit costs
+    about half a second after the work is done. The exit handlers (the browser, temporary
+    folders, logs) still run and the streams are flushed; only the teardown is skipped.
+    """
+    import atexit
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            pass
+    atexit._run_exitfuncs()
+    os._exit(code)

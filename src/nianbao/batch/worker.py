@@ -104,9 +104,9 @@ def warm_up(pdf: bool = True, notebooks: tuple[str, ...] = (), factory: str | No
                          daemon=True).start()
     for name in PRELOAD:
         importlib.import_module(name)
-    from nianbao.render.html import shared_exporter
+    from nianbao.render.html import warm_exporter
 
-    shared_exporter().template  # noqa: B018 - compiles the report template now
+    warm_exporter()
     for notebook in notebooks:
         prepare = getattr(st.kernels, "prepare", None)
         if prepare is not None:

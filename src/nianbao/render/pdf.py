@@ -5,10 +5,12 @@ downloaded by ``playwright install``) and prints US Letter; this module drives
 ``/usr/bin/chromium`` through playwright, honours ``@page`` sizes and keeps the browser open
 across reports (a new page per report).
 
-Report pages share one browser context by default: playwright's ``Browser.new_page()`` makes a
-new context for every page, and Chromium then starts a renderer process and loads the CJK fonts
-again for each report. New pages of one context that keeps a blank page open reuse its renderer;
-the context is replaced after ``pages_per_context`` reports so that nothing accumulates in it.
+Reports are printed by one page that stays open, by default: playwright's
+``Browser.new_page()`` makes a new context for every page, and Chromium then starts a renderer
+process and loads the CJK fonts again for each report (about 0.3 s of CPU); even a new page in a
+shared context gets a renderer of its own. Each report replaces the whole document of that page,
+and the page with its context is replaced after ``pages_per_context`` reports, or after a report
+that failed to print, so that nothing accumulates in it.
 """
 
 from __future__ import annotations
@@ -48,14 +50,14 @@ CHROMIUM_ARGS = (
 # Not used: --renderer-process-limit=1 --process-per-site. With report pages in one shared
 # context they doubled Chromium's CPU per PDF (0.40 s against 0.21 s, benchmarks/bench_stages).
 
-#: Report pages printed in one shared browser context before it is replaced by a fresh one.
+#: Reports printed by one page (and its context) before it is replaced by a fresh one.
 PAGES_PER_CONTEXT = 200
 
 #: URL schemes a report may load; everything else is blocked and recorded.
 ALLOWED_SCHEMES = ("data:", "about:", "blob:")
 
-#: Shown by the page that keeps a shared context's renderer alive: it loads the report faces
-#: (serif and sans, regular and bold) once, before the first report needs them.
+#: Shown by the report page when it opens: it loads the report faces (serif and sans, regular
+#: and bold) once, before the first report needs them.
 _WARM_PAGE = (
     '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"></head><body>'
     '<p style="font-family:var(--nb-serif,serif)">政府信息公开<b>年度报告</b></p>'
@@ -71,9 +73,16 @@ _FONT_OVERRIDE = (
 )
 
 
+#: Debian's ``/usr/bin/chromium`` is a shell script that runs a dozen commands (about 0.3 s)
+#: to add desktop flags, then starts this binary; headless printing needs none of them.
+DEBIAN_CHROMIUM_BINARY = "/usr/lib/chromium/chromium"
+
+
 def find_chromium() -> str:
-    """Path of the Chromium to use: ``$NIANBAO_CHROMIUM``, ``chromium`` on PATH, or Debian's."""
-    candidates = [os.environ.get("NIANBAO_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"]
+    """Path of the Chromium to use: ``$NIANBAO_CHROMIUM``, Debian's binary behind its launcher
+    script, ``chromium`` on PATH, or the launcher itself."""
+    candidates = [os.environ.get("NIANBAO_CHROMIUM"), DEBIAN_CHROMIUM_BINARY,
+                  shutil.which("chromium"), "/usr/bin/chromium"]
     for candidate in candidates:
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
@@ -140,9 +149,9 @@ class ChromiumBrowser:
 
         ``embed_fonts`` makes PDFs use TrueType copies of Noto CJK SC (built once, see
         ``nianbao.render.truetype``) so that the fonts are embedded and the text searchable.
-        ``timeout`` bounds each page load and print, in seconds. ``pages_per_context``: report
-        pages printed in one shared browser context before it is renewed (0: a new context,
-        hence a new renderer process, for every report).
+        ``timeout`` bounds each page load and print, in seconds. ``pages_per_context``: reports
+        printed by one page before the page and its context are renewed (0: a new context, hence
+        a new renderer process, for every report).
         """
         self.executable_path = executable_path or find_chromium()
         if not (os.path.isfile(self.executable_path) and os.access(self.executable_path, os.X_OK)):
@@ -160,8 +169,9 @@ class ChromiumBrowser:
         self._browser: Browser | None = None
         self.pages_per_context = max(0, int(pages_per_context))
         self._context: BrowserContext | None = None
-        self._keep_page: Page | None = None  # keeps the shared context's renderer alive
+        self._page: Page | None = None  # prints every report of the shared context
         self._context_pages = 0
+        self._blocked: list[str] = []  # what the report being printed tried to load
         self._worker = _Worker("nianbao-chromium")
         try:
             self._call(self._launch)
@@ -182,10 +192,10 @@ class ChromiumBrowser:
         return self._closed
 
     def warm_up(self) -> None:
-        """Open the shared context now and load the report faces into its renderer, before the
+        """Open the report page now and load the report faces into its renderer, before the
         first report needs them (worth it when the browser waits for other work anyway)."""
         if self.pages_per_context:
-            self._call(self._shared_context, True)
+            self._call(self._shared_page, True)
 
     def run(self, fn: Callable[[Browser], T]) -> T:
         """Run ``fn(browser)`` on the browser's thread, e.g. to take a screenshot."""
@@ -246,68 +256,74 @@ class ChromiumBrowser:
         assert self._browser is not None
         return self._browser
 
-    def _shared_context(self, warm: bool = False) -> BrowserContext:
-        """The context report pages share: opened on first use, renewed after
-        ``pages_per_context`` pages or when the browser was restarted; ``warm``: its page
-        that stays open shows text in the report faces (a renewed context's is warm too)."""
+    def _shared_page(self, warm: bool = False) -> Page:
+        """The page that prints the reports: opened on first use, renewed with its context
+        after ``pages_per_context`` reports or when the browser was restarted; ``warm``: it
+        shows text in the report faces first (a renewed page does too)."""
         browser = self._ensure_browser()
         context = self._context
-        if (context is None or context.browser is not browser
+        if (context is None or self._page is None or context.browser is not browser
                 or self._context_pages >= self.pages_per_context):
             warm = warm or context is not None
             self._close_context()
-            context = self._context = browser.new_context()
-            self._keep_page = page = context.new_page()
+            self._context = context = browser.new_context()
+            self._page = self._report_page(context)
             self._context_pages = 0
             if warm:
-                page.route("**/*", lambda route: route.abort("blockedbyclient"))
                 html = _with_font_override(_WARM_PAGE) if self.fontconfig_file else _WARM_PAGE
-                page.set_content(html, wait_until="load", timeout=self.timeout * 1000)
-                page.evaluate("document.fonts.ready.then(() => true)")
-        return context
+                self._show(self._page, html)
+        return self._page
 
-    def _close_context(self) -> None:
-        context, self._context, self._keep_page = self._context, None, None
-        if context is not None:
-            try:
-                context.close()
-            except Exception:  # the browser went away: nothing left to close
-                pass
-
-    def _new_report_page(self) -> Page:
-        if not self.pages_per_context:
-            return self._ensure_browser().new_page()
-        page = self._shared_context().new_page()
-        self._context_pages += 1
-        return page
-
-    def _print(self, html: str) -> bytes:
-        if self.fontconfig_file:
-            html = _with_font_override(html)
-        page = self._new_report_page()
+    def _report_page(self, opener: Browser | BrowserContext) -> Page:
+        """A new page that may load nothing from outside (refused URLs are recorded)."""
+        page = opener.new_page()
         page.set_default_timeout(self.timeout * 1000)
-        blocked: list[str] = []
 
         def refuse(route: Route) -> None:
             url = route.request.url
             if url.startswith(ALLOWED_SCHEMES):
                 route.continue_()
             else:
-                blocked.append(url)
+                self._blocked.append(url)
                 route.abort("blockedbyclient")
 
+        page.route("**/*", refuse)
+        return page
+
+    def _show(self, page: Page, html: str) -> None:
+        page.set_content(html, wait_until="load", timeout=self.timeout * 1000)
+        page.evaluate("document.fonts.ready.then(() => true)")
+
+    def _close_context(self) -> None:
+        context, self._context, self._page = self._context, None, None
+        if context is not None:
+            try:
+                context.close()
+            except Exception:  # the browser went away: nothing left to close
+                pass
+
+    def _print(self, html: str) -> bytes:
+        if self.fontconfig_file:
+            html = _with_font_override(html)
+        shared = bool(self.pages_per_context)
+        self._blocked = []
+        page = None
         try:
-            page.route("**/*", refuse)
-            page.set_content(html, wait_until="load", timeout=self.timeout * 1000)
-            page.evaluate("document.fonts.ready.then(() => true)")
+            page = self._shared_page() if shared else self._report_page(self._ensure_browser())
+            self._context_pages += 1
+            self._show(page, html)
             pdf = page.pdf(prefer_css_page_size=True, print_background=True)
         except Exception as exc:
+            if shared:
+                self._close_context()  # the next report starts from a fresh page
             raise PDFRenderError(f"Chromium could not print the report: {exc}") from exc
         finally:
-            page.close()
-        if blocked:
-            log.warning("blocked %d request(s) from a report: %s", len(blocked), blocked[:5])
-            self.blocked_requests.extend(blocked)
+            if page is not None and not shared:
+                page.close()
+        if self._blocked:
+            log.warning("blocked %d request(s) from a report: %s", len(self._blocked),
+                        self._blocked[:5])
+            self.blocked_requests.extend(self._blocked)
         return pdf
 
     def _shutdown(self) -> None:

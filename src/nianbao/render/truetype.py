@@ -94,24 +94,33 @@ def cache_root() -> Path:
     return Path(base) / "nianbao" / "fonts"
 
 
-def locate_system_face(family: str, *, bold: bool) -> tuple[Path, int]:
-    """Return the file and collection index of ``family`` as fontconfig resolves it."""
+def locate_system_faces(faces: tuple[Face, ...]) -> list[tuple[Path, int]]:
+    """The file and collection index of each face as fontconfig resolves it.
+
+    One ``fc-match`` per face, all running at once: in turn they cost about 0.15 s each, on
+    the path of every browser start.
+    """
     if shutil.which("fc-match") is None:
         raise FontSetupError("fc-match not found: install the Debian package 'fontconfig'")
-    pattern = f"{family}:weight={'bold' if bold else 'regular'}"
-    result = subprocess.run(
-        ["fc-match", "--format=%{family}\n%{file}\n%{index}", pattern],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    families, file, index = (result.stdout.split("\n") + ["", "", ""])[:3]
-    if family not in families.split(","):
-        raise FontSetupError(
-            f"font {family!r} is not installed (fontconfig offers {families!r}): "
-            "install the Debian package 'fonts-noto-cjk'"
+    queries = [
+        subprocess.Popen(
+            ["fc-match", "--format=%{family}\n%{file}\n%{index}",
+             f"{face.source_family}:weight={'bold' if face.bold else 'regular'}"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
-    return Path(file), int(index or 0)
+        for face in faces
+    ]
+    answers = [query.communicate()[0] for query in queries]
+    out = []
+    for face, query, answer in zip(faces, queries, answers, strict=True):
+        families, file, index = (answer.split("\n") + ["", "", ""])[:3]
+        if query.returncode != 0 or face.source_family not in families.split(","):
+            raise FontSetupError(
+                f"font {face.source_family!r} is not installed (fontconfig offers "
+                f"{families!r}): install the Debian package 'fonts-noto-cjk'"
+            )
+        out.append((Path(file), int(index or 0)))
+    return out
 
 
 def _cache_key(sources: list[tuple[Path, int]]) -> str:
@@ -223,7 +232,7 @@ def ensure_truetype_fonts() -> Path:
     done in a private directory and published with an atomic rename.
     """
     with _BUILD_LOCK:
-        sources = [locate_system_face(f.source_family, bold=f.bold) for f in FACES]
+        sources = locate_system_faces(FACES)
         target = cache_root() / f"v{BUILD_VERSION}-{_cache_key(sources)}"
         conf = target / "fonts.conf"
         if conf.is_file():

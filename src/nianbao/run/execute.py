@@ -341,11 +341,10 @@ def run_report(spec: RunSpec, browser=None, check: Callable[[], object] | None =
                ) -> RunResult:
     """Build one report in this process and write its files (``build.py report``).
 
-    The kernel (with the notebook's imports) and, for a PDF, Chromium start at once, in
-    processes of their own, while this process imports the export libraries: none waits for
-    another. ``check`` is the notebook's own parameter check (``prepare``, say): it runs here
-    only when the notebook failed in a way the inputs decide, to raise the error the user
-    should see instead of writing a failed notebook.
+    What a run waits for starts first, each in a process of its own: the kernel (importing the
+    notebook's modules) and, for a PDF, Chromium, which then loads the report faces. While they
+    boot, this process runs ``check`` (the cheap parameter check: its exception propagates, and
+    the kernel is stopped) and compiles the HTML template, so that nothing waits in turn.
     """
     try:  # before a kernel starts: an output folder that is a file, or inside the data
         guard_output_dir(spec.out_dir, dict(spec.parameters).get("data_dir"))
@@ -355,29 +354,46 @@ def run_report(spec: RunSpec, browser=None, check: Callable[[], object] | None =
         return RunResult(spec, False, reason=failure.reason, failure=failure)
     from nianbao.run.kernels import notebook_imports, start_kernel
 
-    if "pdf" in spec.kinds and browser is None:
-        threading.Thread(target=_start_shared_browser, name="nianbao-browser-start",
-                         daemon=True).start()
     notebook = str(Path(spec.notebook).resolve())
     try:
         first = start_kernel(str(Path(notebook).parent), notebook_imports(notebook))
     except Exception:  # produce starts one itself and reports why it could not
         first = None
-    outcome = produce(spec, _Prestarted(first), browser)
-    if not outcome.ok and outcome.failure is not None:
-        if check is not None and outcome.failure.deterministic:
+    kernels = _Prestarted(first)
+    try:
+        if check is not None:
             check()
-        if outcome.failure.retryable:
-            outcome = produce(spec, browser=browser)  # a kernel that did not start: once more
+    except BaseException:
+        kernels.close()
+        raise
+    if "pdf" in spec.kinds and browser is None:
+        _in_background(_start_shared_browser, "nianbao-browser-start")
+    _in_background(_compile_template, "nianbao-template")
+    outcome = produce(spec, kernels, browser)
+    if not outcome.ok and outcome.failure is not None and outcome.failure.retryable:
+        outcome = produce(spec, browser=browser)  # a kernel that did not start: once more
     return write_outcome(spec, outcome)
+
+
+def _in_background(target: Callable[[], None], name: str) -> None:
+    threading.Thread(target=target, name=name, daemon=True).start()
 
 
 def _start_shared_browser() -> None:
     from nianbao.render.pdf import shared_browser
 
-    try:
-        shared_browser()  # no warm-up page: the one report loads the faces itself
+    try:  # the faces load while the kernel executes, not when the report is printed
+        shared_browser().warm_up()
     except Exception:  # the export starts it again and reports the error
+        pass
+
+
+def _compile_template() -> None:
+    from nianbao.render.html import warm_exporter
+
+    try:
+        warm_exporter()
+    except Exception:  # the export compiles it again and reports the error
         pass
 
 

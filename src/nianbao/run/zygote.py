@@ -16,6 +16,7 @@ its parent does.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -110,6 +111,9 @@ def serve(path: str, preload: list[str]) -> None:
             importlib.import_module(name)
         except Exception:  # the kernel will import it (and report the error) itself
             traceback.print_exc()
+    # Everything imported so far lives as long as the factory: kept out of the collector, so
+    # that no kernel's collections walk (and, writing to them, copy) the pages it shares.
+    gc.freeze()
     parent = os.getppid()
     # Reap each kernel as it exits (rather than SIG_IGN): its CPU time then counts in this
     # process's children, where whoever started the factory can see what the kernels cost.
