@@ -269,9 +269,10 @@ class ChromiumBrowser:
             self._context = context = browser.new_context()
             self._page = self._report_page(context)
             self._context_pages = 0
-            if warm:
+            if warm:  # the faces, and the print service Chromium starts for a first PDF
                 html = _with_font_override(_WARM_PAGE) if self.fontconfig_file else _WARM_PAGE
                 self._show(self._page, html)
+                self._page.pdf()
         return self._page
 
     def _report_page(self, opener: Browser | BrowserContext) -> Page:

@@ -15,6 +15,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -360,14 +361,17 @@ def run_report(spec: RunSpec, browser=None, check: Callable[[], object] | None =
     except Exception:  # produce starts one itself and reports why it could not
         first = None
     kernels = _Prestarted(first)
+    checked: Future[bool] = Future()
+    if "pdf" in spec.kinds and browser is None:
+        _in_background(lambda: _start_shared_browser(checked), "nianbao-browser-start")
     try:
         if check is not None:
             check()
     except BaseException:
+        checked.set_result(False)
         kernels.close()
         raise
-    if "pdf" in spec.kinds and browser is None:
-        _in_background(_start_shared_browser, "nianbao-browser-start")
+    checked.set_result(True)
     _in_background(_compile_template, "nianbao-template")
     outcome = produce(spec, kernels, browser)
     if not outcome.ok and outcome.failure is not None and outcome.failure.retryable:
@@ -379,9 +383,12 @@ def _in_background(target: Callable[[], None], name: str) -> None:
     threading.Thread(target=target, name=name, daemon=True).start()
 
 
-def _start_shared_browser() -> None:
+def _start_shared_browser(checked: Future[bool]) -> None:
+    """Import the browser's libraries at once, start Chromium once the parameters passed."""
     from nianbao.render.pdf import shared_browser
 
+    if not checked.result():
+        return
     try:  # the faces load while the kernel executes, not when the report is printed
         shared_browser().warm_up()
     except Exception:  # the export starts it again and reports the error
