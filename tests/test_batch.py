@@ -377,13 +377,18 @@ def test_collect_metadata_is_idempotent():
 
 @pytest.mark.slow
 def test_forked_kernels_give_the_same_report_as_ordinary_ones(tmp_path):
+    """Kernels forked from a factory that imported the notebook's modules and filled the
+    reports' caches (``nianbao.report.warm``) write the same report as a fresh kernel."""
+    from nianbao.batch.worker import FACTORY_WARM_UP, factory_preload
     from nianbao.run.execute import produce
-    from nianbao.run.kernels import KernelSource, WarmKernels, notebook_imports
+    from nianbao.run.kernels import KernelSource, WarmKernels
     from nianbao.run.targets import REPORT_NOTEBOOK, report_spec
 
     data = dataset(tmp_path / "data", AGENCIES, [2020, 2021])
     spec = report_spec("alpha", 2021, data, tmp_path / "build", ("html",))
-    forked = WarmKernels(fork=True, preload=notebook_imports(str(REPORT_NOTEBOOK)))
+    preload = factory_preload((str(REPORT_NOTEBOOK),))
+    assert preload[-1] == FACTORY_WARM_UP and "nianbao.report.document" in preload
+    forked = WarmKernels(fork=True, preload=preload)
     try:
         a = produce(spec, forked)
         b = produce(spec, forked)  # the second kernel comes from the same factory

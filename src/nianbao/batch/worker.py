@@ -1,7 +1,7 @@
 """What runs on a worker (a local pool process or a Dask worker): one task per run.
 
 Each worker process keeps, for all the runs it executes, the things that are expensive to start
-and safe to share: the imported libraries, one headless Chromium (a new page per report), a
+and safe to share: the imported libraries, one headless Chromium (one page prints every report), a
 kernel factory (``nianbao.run.zygote``) and a kernel started ahead for the next run. Kernels
 themselves are never shared: one per run. ``shutdown`` (also run at exit) stops the waiting
 kernel, the factory and the browser.
@@ -32,11 +32,17 @@ def kernel_mode() -> str:
     return os.environ.get(KERNELS_ENV, "fork")
 
 
+#: Imported by a kernel factory after the notebooks' imports: the caches every report builds.
+FACTORY_WARM_UP = "nianbao.report.warm"
+
+
 def factory_preload(notebooks: tuple[str, ...]) -> tuple[str, ...]:
-    """What a kernel factory imports for these notebooks: everything they import."""
+    """What a kernel factory imports for these notebooks: everything they import, then the
+    module that fills the reports' caches (forked kernels inherit both)."""
     from nianbao.run.kernels import notebook_imports
 
-    return tuple(dict.fromkeys(m for nb in notebooks for m in notebook_imports(nb)))
+    names = [m for nb in notebooks for m in notebook_imports(nb)]
+    return tuple(dict.fromkeys([*names, FACTORY_WARM_UP]))
 
 
 class _State:
