@@ -364,24 +364,29 @@ def load_stats(
         frames.append(frame)
     if not frames:
         return _empty_cells(), findings
-    cells = pd.DataFrame({
+    columns = {
         column: union_categoricals([_text_categories(f[column].array) for f in frames])
         for column in (*STATS_COLUMNS, "file")
-    })
-    cells["line"] = np.concatenate([f["line"].to_numpy() for f in frames])
-    cells["year"] = np.concatenate([f["year"].to_numpy() for f in frames])
+    }
     for column in ("agency_id", "table", "row", "col"):
-        cells[column] = stripped_categorical(cells[column].array)
-    cells["ref"] = _joined_ref(cells)
-    cells["format"] = _format_ids(cells["year"].to_numpy())
-    _parse_values(cells)
+        columns[column] = stripped_categorical(columns[column])
+    columns["line"] = np.concatenate([f["line"].to_numpy() for f in frames])
+    columns["year"] = np.concatenate([f["year"].to_numpy() for f in frames])
+    columns["ref"] = _joined_ref(columns)
+    columns["format"] = _format_ids(columns["year"])
+    columns.update(_parse_values(columns["value"]))
+    # one frame built at once: adding columns one by one copies each of them (60 million
+    # cells at national scale)
+    cells = pd.DataFrame(columns, copy=False)
     findings += _check_ids(cells, registry)
     return cells, findings
 
 
 def _format_ids(years: np.ndarray) -> pd.Categorical:
     """The format id of every cell's year, as a categorical (speed and memory at scale)."""
-    distinct, inverse = np.unique(years, return_inverse=True)
+    low = int(years.min(initial=0))
+    distinct, inverse = _dense_unique(years - low, int(years.max(initial=0)) - low + 1)
+    distinct = distinct + low
     ids, codes = np.unique([format_for_year(int(y)).id for y in distinct], return_inverse=True)
     return pd.Categorical.from_codes(codes[inverse], categories=[str(i) for i in ids])
 
@@ -401,12 +406,11 @@ def _text_categories(column: pd.Categorical) -> pd.Categorical:
     return pd.Categorical.from_codes(np.asarray(column.codes), categories=categories)
 
 
-def _joined_ref(cells: pd.DataFrame) -> pd.Categorical:
+def _joined_ref(cells) -> pd.Categorical:
     """``table.row.col`` for every cell, built once per distinct combination."""
-    t, r, c = (cells[k].cat for k in ("table", "row", "col"))
-    combo = (t.codes.to_numpy(np.int64) * len(r.categories) + r.codes.to_numpy(np.int64)) * len(
-        c.categories
-    ) + c.codes.to_numpy(np.int64)
+    t, r, c = (cells[k] for k in ("table", "row", "col"))
+    combo = (np.asarray(t.codes, np.int64) * len(r.categories)
+             + np.asarray(r.codes, np.int64)) * len(c.categories) + np.asarray(c.codes, np.int64)
     uniques, inverse = _dense_unique(combo, len(t.categories) * len(r.categories)
                                      * len(c.categories))
     nr, nc = len(r.categories), len(c.categories)
@@ -478,18 +482,19 @@ def gbk_reading(text: str) -> str | None:
     return other if math.isfinite(_parse_one(other, set())[0]) else None
 
 
-def _parse_values(cells: pd.DataFrame) -> None:
+def _parse_values(raw: pd.Categorical) -> dict[str, object]:
     """Separators, spaces and trailing units go; blanks become 0 and are flagged."""
     blank_tokens = set(all_formats()[0].blank_tokens)
-    raw = cells["value"].array
     codes, uniques = np.asarray(raw.codes), raw.categories
     parsed = [_parse_one(str(u), blank_tokens) for u in uniques]
-    cells["value_num"] = np.array([p[0] for p in parsed], dtype=float)[codes]
-    cells["blank"] = np.array([p[1] for p in parsed], dtype=bool)[codes]
     # Categorical (one byte a cell), not one object pointer per cell: national data sets have
     # a hundred million cells.
     unit_codes, units = pd.factorize(np.array([p[2] for p in parsed] or [""], dtype=object))
-    cells["unit"] = pd.Categorical.from_codes(unit_codes[codes], categories=units)
+    return {
+        "value_num": np.array([p[0] for p in parsed], dtype=float)[codes],
+        "blank": np.array([p[1] for p in parsed], dtype=bool)[codes],
+        "unit": pd.Categorical.from_codes(unit_codes[codes], categories=units),
+    }
 
 
 def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
