@@ -24,6 +24,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -128,15 +129,48 @@ def dataset_of(work: Path, n: int) -> tuple[Path, int]:
     return path, copies * per_district
 
 
-def check_process(data: Path) -> tuple[float, float, float, int]:
-    """``build.py check`` in a process of its own: wall s, CPU s, peak RSS (GiB), exit code."""
+def check_process(data: Path) -> tuple[float, float, float, float, int]:
+    """``build.py check`` in a process of its own: wall s, CPU s (with its workers), peak RSS of
+    one process (GiB), peak proportional memory of the process tree (GiB), exit code.
+
+    Forked workers share the parent's pages, so each one's RSS counts them again; the tree's
+    summed PSS (polled) is the memory the check really holds.
+    """
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "check", "--data",
                              str(data)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = [0]
+    done = threading.Event()
+
+    def poll():
+        while not done.wait(0.25):
+            peak[0] = max(peak[0], _tree_pss(proc.pid))
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
     _, status, usage = os.wait4(proc.pid, 0)
+    done.set()
+    watcher.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 2**20, proc.returncode
+    return (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 2**20, peak[0] / 2**30,
+            proc.returncode)
+
+
+def _tree_pss(pid: int) -> int:
+    """Bytes of proportional set size of ``pid`` and its descendants (0 where unreadable)."""
+    total = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                total += int(line.split()[1]) * 1024
+                break
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += _tree_pss(int(child))
+    except (OSError, ValueError):
+        pass
+    return total
 
 
 # ------------------------------------------------------------------ main
@@ -149,11 +183,11 @@ def scale(work: Path, n: int) -> list[tuple[int, float, float, float]]:
         started = time.perf_counter()
         data, actual = dataset_of(work, size)
         made = time.perf_counter() - started
-        wall, cpu, rss, code = check_process(data)
-        rows.append((actual, wall, cpu, rss))
+        wall, cpu, rss, pss, code = check_process(data)
+        rows.append((actual, wall, cpu, max(rss, pss)))
         print(f"check {actual:>8,} agency-years: {wall:6.1f} s wall {cpu:6.1f} s CPU "
-              f"peak {rss:5.2f} GiB  exit {code}  (data made in {made:.0f} s; "
-              f"load {os.getloadavg()[0]:.1f})", flush=True)
+              f"peak {rss:5.2f} GiB (one process; all processes {pss:5.2f} GiB)  exit {code}  "
+              f"(data made in {made:.0f} s; load {os.getloadavg()[0]:.1f})", flush=True)
     if len(rows) > 1:
         (n0, _, c0, m0), (n1, _, c1, m1) = rows[0], rows[-1]
         print(f"from {n0:,} to {n1:,} agency-years: memory grows by "

@@ -201,12 +201,16 @@ def notebook_parameters(pairs: list[list[str]] | None, notebook: str | Path,
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from nianbao.checks.validate import check
+    from nianbao.checks.shards import check_data
     from nianbao.checks.wording import findings_to_json, findings_to_text
-    from nianbao.data.dataset import load
+    from nianbao.errors import CheckWorkerError
 
-    ds = load(args.data, years=args.year, agencies=args.agency)
-    findings = check(ds, agencies=args.agency, years=args.year)
+    try:
+        ds, findings = check_data(args.data, agencies=args.agency, years=args.year,
+                                  jobs=args.jobs)
+    except CheckWorkerError as exc:
+        print(f"校验未完成：{exc}", file=sys.stderr)
+        return exits.FAILED
     if args.json:
         print(findings_to_json(findings))
     else:
@@ -415,6 +419,8 @@ def _add_check(sub, common) -> None:
     o.add_argument("--year", action="append", type=_year, metavar="YEAR",
                    help="只校验此年度（可重复）")
     o.add_argument("--json", action="store_true", help="以 JSON 数组输出校验结果，供其他程序读取")
+    o.add_argument("--jobs", type=_jobs, metavar="N",
+                   help="并行校验的进程数（默认：数据量大时使用全部可用的处理器核心；1 为单进程）")
     p.set_defaults(func=cmd_check)
 
 

@@ -46,6 +46,10 @@ class MissingFeeFigures(NianbaoError, ValueError):
         self.missing = missing
 
 
+class CheckWorkerError(NianbaoError, RuntimeError):
+    """A worker process of a parallel check failed or ended before sending its findings."""
+
+
 class ReportBlocked(NianbaoError, RuntimeError):
     """A publish build of a report that still has validation errors."""
 

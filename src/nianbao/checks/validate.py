@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -39,23 +41,54 @@ LOCAL_DEADLINE = (1, 31)  # default month/day for 街道/乡镇 when data/deadli
 def validate(ds: Dataset, prose: bool = True) -> list[Finding]:
     """All rule findings of the dataset (input findings stay in ``ds.findings``);
     ``prose=False`` leaves out the checks of the hand-written prose (to time the rest)."""
-    findings: list[Finding] = []
+    return [f for step in plan(ds, prose) for f in step.run(ds)]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One rule (or one part of one) over the agency-years of one format, in validation order.
+
+    ``kind`` says what it reads: ``table`` the matrix and cells only, ``fees`` also the fee
+    figures of the front matter (a formula on ``s6.*``), ``rows`` the narrative of each
+    agency-year, one at a time, so that a shard of agencies can be checked on its own.
+    """
+
+    fmt: ReportFormat
+    rule: Rule | None
+    rows: np.ndarray
+    fn: Callable[[Dataset, ReportFormat, Rule | None, np.ndarray], list[Finding]]
+    kind: str
+
+    def run(self, ds: Dataset, lo: int = 0, hi: int | None = None) -> list[Finding]:
+        """Findings for the rows of this step in ``range(lo, hi)`` (all by default)."""
+        rows = self.rows
+        if lo or hi is not None:
+            rows = rows[(rows >= lo) & (rows < (len(ds.key_list) if hi is None else hi))]
+        return self.fn(ds, self.fmt, self.rule, rows) if len(rows) else []
+
+
+def plan(ds: Dataset, prose: bool = True) -> list[Step]:
+    """The steps of ``validate``; their findings, concatenated in this order, are its result."""
+    steps = []
     for fmt in all_formats():
         rows = np.flatnonzero(ds.keys.format.to_numpy() == fmt.id)
         if not len(rows):
             continue
         for rule in fmt.enforced_rules:
             if rule.expr_kind == "formula" and rule.scope in ("report", "cross_year"):
-                findings += _formula_rule(ds, fmt, rule, rows)
+                fees = any(r.startswith("s6.") for _, e in rule.instances() for r in refs_in(e))
+                steps.append(Step(fmt, rule, rows, _formula_rule, "fees" if fees else "table"))
             elif rule.id in TEXT_RULES:
-                findings += TEXT_RULES[rule.id](ds, fmt, rule, rows)
-        findings += _fee_figures(ds, fmt, rows)
+                for fn in TEXT_RULES[rule.id]:
+                    steps.append(Step(fmt, rule, rows, fn,
+                                      "rows" if fn in ROW_RULES else "table"))
+        steps.append(Step(fmt, None, rows, _fee_figures, "rows"))
         if prose:
-            findings += _prose_rules(ds, fmt, rows)
-    return findings
+            steps.append(Step(fmt, None, rows, _prose_rules, "rows"))
+    return steps
 
 
-def _fee_figures(ds: Dataset, fmt: ReportFormat, rows: np.ndarray) -> list[Finding]:
+def _fee_figures(ds: Dataset, fmt: ReportFormat, rule: None, rows: np.ndarray) -> list[Finding]:
     """Section 六 states the fee figures of the front matter (F2021): the statement cannot be
     written when some are missing, or when all are and table 三 shows applications dropped for
     not paying a fee (then "no fee" would contradict the table)."""
@@ -90,7 +123,12 @@ def _fee_figures(ds: Dataset, fmt: ReportFormat, rows: np.ndarray) -> list[Findi
 
 def check(ds: Dataset, agencies=None, years=None) -> list[Finding]:
     """Input and rule findings, limited to the requested agencies and years."""
-    found = ds.findings + validate(ds)
+    return scoped(ds, ds.findings + validate(ds), agencies, years)
+
+
+def scoped(ds: Dataset, found: list[Finding], agencies=None, years=None) -> list[Finding]:
+    """``found`` limited to the requested agencies and years (and a requested year without
+    any data said so)."""
     if agencies:
         found = [f for f in found if f.agency_id is None or f.agency_id in agencies]
     if years:
@@ -198,15 +236,71 @@ def _num(value: float) -> str:
 # ---------------------------------------------------------------- text rules
 
 TextRule = Callable[[Dataset, ReportFormat, Rule, np.ndarray], list[Finding]]
-TEXT_RULES: dict[str, TextRule] = {}
+#: The functions of each text rule, in order; those in ``ROW_RULES`` read the narratives.
+TEXT_RULES: dict[str, list[TextRule]] = {}
+ROW_RULES: set[TextRule] = set()
 
 
-def _text_rule(rule_id: str):
+def _text_rule(rule_id: str, rows: bool = False):
     def register(fn: TextRule) -> TextRule:
-        TEXT_RULES[rule_id] = fn
+        TEXT_RULES.setdefault(rule_id, []).append(fn)
+        if rows:
+            ROW_RULES.add(fn)
         return fn
 
     return register
+
+
+def prepare_rows(ds: Dataset) -> None:
+    """Make the look-ups of the row rules now (before workers fork: made once, shared)."""
+    lookups = _lookups(ds)
+    for name in ("kind_names", "full_names", "row_kind_names", "row_kinds", "row_regions",
+                 "name_index"):
+        getattr(lookups, name)
+    ds.key_list, ds.prev_row  # noqa: B018 - cached on the dataset
+
+
+def _lookups(ds: Dataset) -> _Lookups:
+    """Per-dataset look-ups of the row rules, made once (a shard of rows must not rebuild them)."""
+    found = ds.__dict__.get("_check_lookups")
+    if found is None or found.agencies is not ds.agencies or found.keys is not ds.keys:
+        found = ds.__dict__["_check_lookups"] = _Lookups(ds.agencies, ds.keys)
+    return found
+
+
+class _Lookups:
+    def __init__(self, agencies: pd.DataFrame, keys: pd.DataFrame):
+        self.agencies, self.keys = agencies, keys
+
+    @cached_property
+    def kind_names(self) -> dict[str, str]:
+        return self.agencies["kind"].to_dict()
+
+    @cached_property
+    def full_names(self) -> dict[str, str]:
+        return self.agencies["name"].to_dict()
+
+    @cached_property
+    def row_kind_names(self) -> np.ndarray:
+        return self.keys.agency_id.map(self.agencies["kind"]).to_numpy()
+
+    @cached_property
+    def row_kinds(self) -> np.ndarray:
+        return pd.Series(self.row_kind_names).map(AGENCY_KINDS).to_numpy()
+
+    @cached_property
+    def row_regions(self) -> np.ndarray:
+        return self.keys.agency_id.map(self.agencies["region"]).to_numpy()
+
+    @cached_property
+    def name_index(self) -> NameIndex:
+        names: dict[str, set[str]] = {}
+        for agency_id, short, full in zip(self.agencies.index, self.agencies["short_name"],
+                                          self.agencies["name"], strict=True):
+            for name in {short, full}:
+                if name:
+                    names.setdefault(name, set()).add(agency_id)
+        return NameIndex(names)
 
 
 def _finding(rule: Rule, ds: Dataset, row: int, message: str, **kw) -> Finding:
@@ -305,7 +399,8 @@ def _blank_cells(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -
 
 
 @_text_rule("R12_sections_present")
-def _sections(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list[Finding]:
+def _missing_tables(ds: Dataset, fmt: ReportFormat, rule: Rule,
+                    rows: np.ndarray) -> list[Finding]:
     out = []
     for table in fmt.tables:
         cols = [ds.ref_index[f"{table.id}.{r.id}.{c.id}"]
@@ -316,6 +411,13 @@ def _sections(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> l
         for k in np.flatnonzero(missing):
             out.append(_finding(rule, ds, int(rows[k]), cells=[table.id],
                                 labels=[name], message=f"缺少表格“{name}”（{section.heading}）"))
+    return out
+
+
+@_text_rule("R12_sections_present", rows=True)
+def _missing_sections(ds: Dataset, fmt: ReportFormat, rule: Rule,
+                      rows: np.ndarray) -> list[Finding]:
+    out = []
     for k in rows:
         key = ds.key_list[k]
         narrative = ds.texts.get(key)
@@ -334,9 +436,9 @@ def _timeliness(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) ->
     wanted = {"R11_deadline_department": "department", "R11_deadline_government": "government",
               "R11_local_deadlines": "local"}[rule.id]
     local = ds.deadlines if wanted == "local" else {}
-    kinds = ds.keys.agency_id.map(ds.agencies["kind"]).map(AGENCY_KINDS).to_numpy()
-    regions = ds.keys.agency_id.map(ds.agencies["region"]).to_numpy()
-    kind_names = ds.keys.agency_id.map(ds.agencies["kind"]).to_numpy()
+    lookups = _lookups(ds)
+    kinds, regions = lookups.row_kinds, lookups.row_regions
+    kind_names = lookups.row_kind_names
     out = []
     for k in rows[kinds[rows] == wanted]:
         agency, year = ds.key_list[k]
@@ -358,14 +460,14 @@ def _timeliness(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) ->
 
 
 for _rid in ("R11_deadline_department", "R11_deadline_government", "R11_local_deadlines"):
-    TEXT_RULES[_rid] = _timeliness
+    _text_rule(_rid, rows=True)(_timeliness)
 
 
 def _own_text(narrative) -> str:
     return "\n".join(narrative.sections.get(s, "") for s in ("s1", "s5"))
 
 
-@_text_rule("R_text_reuse")
+@_text_rule("R_text_reuse", rows=True)
 def _text_reuse(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list[Finding]:
     out = []
     fingerprints: dict[int, object] = {}
@@ -394,15 +496,9 @@ def _text_reuse(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) ->
     return out
 
 
-@_text_rule("R_other_agency_name")
+@_text_rule("R_other_agency_name", rows=True)
 def _other_agency(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list[Finding]:
-    names: dict[str, set[str]] = {}
-    for agency_id, short, full in zip(ds.agencies.index, ds.agencies["short_name"],
-                                      ds.agencies["name"], strict=True):
-        for name in {short, full}:
-            if name:
-                names.setdefault(name, set()).add(agency_id)
-    index = NameIndex(names)
+    index = _lookups(ds).name_index
     out = []
     for k in rows:
         agency = ds.key_list[k][0]
@@ -420,10 +516,10 @@ def _other_agency(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) 
     return out
 
 
-@_text_rule("R_kind_wording")
+@_text_rule("R_kind_wording", rows=True)
 def _kind_wording(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list[Finding]:
     out = []
-    kinds = ds.agencies["kind"].to_dict()
+    kinds = _lookups(ds).kind_names
     for k in rows:
         agency = ds.key_list[k][0]
         narrative = ds.texts.get(ds.key_list[k])
@@ -448,7 +544,7 @@ def _kind_wording(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) 
     return out
 
 
-@_text_rule("R_s1_topics")
+@_text_rule("R_s1_topics", rows=True)
 def _s1_topics(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list[Finding]:
     topics = fmt.section("s1").expected_topics
     heading = fmt.section("s1").heading
@@ -493,14 +589,13 @@ class _RowCells(Mapping):
         return len(self.index)
 
 
-def _prose_rules(ds: Dataset, fmt: ReportFormat, rows: np.ndarray) -> list[Finding]:
+def _prose_rules(ds: Dataset, fmt: ReportFormat, rule: None, rows: np.ndarray) -> list[Finding]:
     """R10 and the other prose checks on the hand-written sections of ``data/text``."""
     wanted = {r.id for r in fmt.enforced_rules}
     skip = set(PROSE_SKIP) | {r for r in PROSE_RULES if r not in wanted}
     if all(r in skip for r in PROSE_RULES):
         return []
-    kinds = ds.agencies["kind"].to_dict()
-    names = ds.agencies["name"].to_dict()
+    kinds, names = _lookups(ds).kind_names, _lookups(ds).full_names
     out = []
     for k in rows:
         agency, year = ds.key_list[k]

@@ -204,8 +204,43 @@ def load(
     ``years`` also loads each year's previous year, which the carry-over rules need.
     ``strict`` raises ``DataReadError`` when a file could not be read at all.
     """
+    dataset = add_texts(load_tables(data_dir, years, agencies), years, agencies)
+    if strict and dataset.fatal:
+        raise DataReadError(dataset.fatal)
+    return dataset
+
+
+def add_texts(dataset: Dataset, years: list[int] | None = None,
+              agencies: list[str] | None = None) -> Dataset:
+    """The narratives of every agency-year of ``load_tables`` (same ``years``, ``agencies``),
+    with their findings and fee figures."""
+    texts, problems = load_texts(
+        dataset.data_dir, dataset.key_list, dataset.agencies, loaded_years(years),
+        agencies=set(agencies) if agencies else None,
+    )
+    dataset.findings += problems
+    dataset.texts = texts
+    fill_inputs(dataset, range(len(dataset.key_list)))
+    return dataset
+
+
+def loaded_years(years: list[int] | None) -> set[int] | None:
+    """The years a load of ``years`` reads: each with its previous year (carry-over rules)."""
+    return None if not years else {int(y) for y in years} | {int(y) - 1 for y in years}
+
+
+def load_tables(
+    data_dir: Path | str = DATA_DIR,
+    years: list[int] | None = None,
+    agencies: list[str] | None = None,
+) -> Dataset:
+    """Everything but the narratives: registry, statistics, matrix and their findings.
+
+    ``load`` adds the narratives; a national check reads them in shards instead
+    (``nianbao.checks.shards``). The fee figures of the front matter stay NaN until then.
+    """
     data_dir = Path(data_dir)
-    wanted_years = None if not years else {int(y) for y in years} | {int(y) - 1 for y in years}
+    wanted_years = loaded_years(years)
     registry, findings = load_agencies(data_dir)
     cells, problems = load_stats(data_dir, wanted_years, registry)
     findings += problems
@@ -224,23 +259,14 @@ def load(
     )
     keys["year"] = keys["year"].astype(int)
     keys["format"] = keys["year"].map(lambda y: format_for_year(y).id)
-    texts, problems = load_texts(
-        data_dir, list(zip(keys.agency_id, keys.year, strict=True)), registry,
-        wanted_years, agencies=set(agencies) if agencies else None,
-    )
-    findings += problems
     deadlines, problems = load_deadlines(data_dir)
     findings += problems
     refs = _all_refs()
     values, blank, units, present = _matrix(valid, keys, refs)
     findings += _missing_cells(present, keys, refs, valid)
-    _fill_inputs(values, refs, keys, texts)
     derived = _derive_totals(values, blank, keys, refs)
-    dataset = Dataset(data_dir, registry, cells, texts, findings, keys, refs, values, blank,
-                      derived, units, deadlines)
-    if strict and dataset.fatal:
-        raise DataReadError(dataset.fatal)
-    return dataset
+    return Dataset(data_dir, registry, cells, {}, findings, keys, refs, values, blank,
+                   derived, units, deadlines)
 
 
 def _matrix(valid: pd.DataFrame, keys: pd.DataFrame, refs: list[str]):
@@ -286,15 +312,19 @@ def _missing_cells(present, keys, refs, valid) -> list[Finding]:
     return out
 
 
-def _fill_inputs(values, refs, keys, texts) -> None:
-    """Section-六 fee figures from the front matter become matrix columns like any cell."""
-    index = {r: i for i, r in enumerate(refs)}
-    for k, key in enumerate(zip(keys.agency_id, keys.year.astype(int), strict=True)):
-        meta = texts[key].meta if key in texts else {}
-        for ref in INPUT_REFS:
-            value = meta.get(ref[3:])
+def fill_inputs(ds: Dataset, rows) -> None:
+    """Section-六 fee figures from the front matter become matrix columns like any cell
+    (for the agency-years ``rows``, whose narratives are in ``ds.texts``)."""
+    columns = [ds.ref_index[ref] for ref in INPUT_REFS]
+    key_list, texts = ds.key_list, ds.texts
+    for k in rows:
+        narrative = texts.get(key_list[k])
+        if narrative is None or not narrative.meta:
+            continue
+        for ref, column in zip(INPUT_REFS, columns, strict=True):
+            value = narrative.meta.get(ref[3:])
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                values[k, index[ref]] = float(value)
+                ds.values[k, column] = float(value)
 
 
 def _derive_totals(values, blank, keys, refs) -> np.ndarray:

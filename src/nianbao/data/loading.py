@@ -7,6 +7,7 @@ encoding, wrong header) yields a *fatal* finding.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -51,8 +52,34 @@ def read_utf8(path: Path) -> tuple[str | None, Finding | None]:
 
     ``FileNotFoundError`` still propagates: callers word a missing file themselves.
     """
+    raw, problem = _read_raw(path)
+    if problem:
+        return None, problem
     try:
-        raw = path.read_bytes()
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return None, _encoding_problem(path, raw, exc)
+
+
+def read_utf8_bytes(path: Path) -> tuple[bytes | None, Finding | None]:
+    """The bytes of a UTF-8 file without its BOM, checked as ``read_utf8`` checks them: the CSV
+    parser reads bytes directly (a decoded copy of a national statistics file costs seconds)."""
+    raw, problem = _read_raw(path)
+    if problem:
+        return None, problem
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return None, _encoding_problem(path, raw, exc)
+    return raw, None
+
+
+def _read_raw(path: Path) -> tuple[bytes | None, Finding | None]:
+    try:
+        return path.read_bytes(), None
     except IsADirectoryError:
         return None, Finding(rule="IN_not_a_file", severity="error", fatal=True,
                              file=display_path(path), message="这是一个目录，应为数据文件")
@@ -62,19 +89,19 @@ def read_utf8(path: Path) -> tuple[str | None, Finding | None]:
         return None, Finding(rule="IN_unreadable", severity="error", fatal=True,
                              file=display_path(path),
                              message=f"无法读取此文件（{exc.strerror or exc}）")
+
+
+def _encoding_problem(path: Path, raw: bytes, exc: UnicodeDecodeError) -> Finding:
+    line = raw[: exc.start].count(b"\n") + 1
     try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        try:
-            raw.decode("gb18030")
-            hint = "文件看起来是 GBK/GB18030 编码，请另存为 UTF-8 编码"
-        except UnicodeDecodeError:
-            hint = "文件不是有效的 UTF-8 编码，请另存为 UTF-8 编码"
-        return None, Finding(
-            rule="IN_encoding", severity="error", message=f"{hint}（第 {line} 行起无法解码）",
-            file=display_path(path), line=line, fatal=True,
-        )
+        raw.decode("gb18030")
+        hint = "文件看起来是 GBK/GB18030 编码，请另存为 UTF-8 编码"
+    except UnicodeDecodeError:
+        hint = "文件不是有效的 UTF-8 编码，请另存为 UTF-8 编码"
+    return Finding(
+        rule="IN_encoding", severity="error", message=f"{hint}（第 {line} 行起无法解码）",
+        file=display_path(path), line=line, fatal=True,
+    )
 
 
 def _read_csv(
@@ -86,20 +113,20 @@ def _read_csv(
     field) is read again row by row, so that one bad row costs that row, not the whole file.
     Rows with fewer than ``min_fields`` fields are reported too (pandas would pad them).
     """
-    text, problem = read_utf8(path)
+    raw, problem = read_utf8_bytes(path)
     if problem:
         return None, [problem]
     where = display_path(path)
-    if not text.strip():
+    if not raw or raw.isspace():
         return None, [Finding(rule="IN_empty_file", severity="error", fatal=True, file=where,
                               line=1, message=f"文件为空：第 1 行应为表头 {','.join(columns)}")]
     findings: list[Finding] = []
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=dtype, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=False)
+        frame = pd.read_csv(io.BytesIO(raw), dtype=dtype, keep_default_na=False,
+                            na_filter=False, skip_blank_lines=False, encoding="utf-8")
         frame["line"] = np.arange(len(frame)) + 2
     except pd.errors.ParserError:
-        frame, findings = _read_csv_rows(text, where, dtype)
+        frame, findings = _read_csv_rows(raw.decode("utf-8"), where, dtype)
     header = [str(c).strip() for c in frame.columns[:-1]]
     columns = list(columns)
     if header[: len(columns)] != columns:
@@ -110,11 +137,14 @@ def _read_csv(
             )
         ]
     frame.columns = [*header, "line"]
-    frame = frame[[*columns, "line"]]
-    frame = frame[_nonblank_rows(frame[columns])]
+    if len(header) != len(columns):
+        frame = frame[[*columns, "line"]]
+    keep = _nonblank_rows(frame[columns])
+    if not keep.all():
+        frame = frame[keep]
     if min_fields > 1 and not findings:
-        frame, findings = _short_rows(frame, text, min_fields, where)
-    return frame.copy(), findings
+        frame, findings = _short_rows(frame, raw, min_fields, where)
+    return frame.copy(deep=False), findings  # a frame of its own, not a slice of another
 
 
 def _nonblank_rows(frame: pd.DataFrame) -> np.ndarray:
@@ -134,12 +164,12 @@ def _empty(values: pd.Series) -> np.ndarray:
     return (values.isna() | (values.astype(str).str.strip() == "")).to_numpy()
 
 
-def _short_rows(frame: pd.DataFrame, text: str, min_fields: int, where: str):
+def _short_rows(frame: pd.DataFrame, raw: bytes, min_fields: int, where: str):
     """Rows the parser padded because fields were missing: reported and dropped."""
     empty = _empty(frame[frame.columns[min_fields - 1]])
     if not empty.any():
         return frame, []
-    lines = text.splitlines()
+    lines = raw.decode("utf-8").splitlines()
     bad = np.zeros(len(frame), dtype=bool)
     findings = []
     for k in np.flatnonzero(empty):
@@ -334,24 +364,29 @@ def load_stats(
         frames.append(frame)
     if not frames:
         return _empty_cells(), findings
-    cells = pd.DataFrame({
+    columns = {
         column: union_categoricals([_text_categories(f[column].array) for f in frames])
         for column in (*STATS_COLUMNS, "file")
-    })
-    cells["line"] = np.concatenate([f["line"].to_numpy() for f in frames])
-    cells["year"] = np.concatenate([f["year"].to_numpy() for f in frames])
+    }
     for column in ("agency_id", "table", "row", "col"):
-        cells[column] = stripped_categorical(cells[column].array)
-    cells["ref"] = _joined_ref(cells)
-    cells["format"] = _format_ids(cells["year"].to_numpy())
-    _parse_values(cells)
+        columns[column] = stripped_categorical(columns[column])
+    columns["line"] = np.concatenate([f["line"].to_numpy() for f in frames])
+    columns["year"] = np.concatenate([f["year"].to_numpy() for f in frames])
+    columns["ref"] = _joined_ref(columns)
+    columns["format"] = _format_ids(columns["year"])
+    columns.update(_parse_values(columns["value"]))
+    # one frame built at once: adding columns one by one copies each of them (60 million
+    # cells at national scale)
+    cells = pd.DataFrame(columns, copy=False)
     findings += _check_ids(cells, registry)
     return cells, findings
 
 
 def _format_ids(years: np.ndarray) -> pd.Categorical:
     """The format id of every cell's year, as a categorical (speed and memory at scale)."""
-    distinct, inverse = np.unique(years, return_inverse=True)
+    low = int(years.min(initial=0))
+    distinct, inverse = _dense_unique(years - low, int(years.max(initial=0)) - low + 1)
+    distinct = distinct + low
     ids, codes = np.unique([format_for_year(int(y)).id for y in distinct], return_inverse=True)
     return pd.Categorical.from_codes(codes[inverse], categories=[str(i) for i in ids])
 
@@ -371,13 +406,13 @@ def _text_categories(column: pd.Categorical) -> pd.Categorical:
     return pd.Categorical.from_codes(np.asarray(column.codes), categories=categories)
 
 
-def _joined_ref(cells: pd.DataFrame) -> pd.Categorical:
+def _joined_ref(cells) -> pd.Categorical:
     """``table.row.col`` for every cell, built once per distinct combination."""
-    t, r, c = (cells[k].cat for k in ("table", "row", "col"))
-    combo = (t.codes.to_numpy(np.int64) * len(r.categories) + r.codes.to_numpy(np.int64)) * len(
-        c.categories
-    ) + c.codes.to_numpy(np.int64)
-    uniques, inverse = np.unique(combo, return_inverse=True)
+    t, r, c = (cells[k] for k in ("table", "row", "col"))
+    combo = (np.asarray(t.codes, np.int64) * len(r.categories)
+             + np.asarray(r.codes, np.int64)) * len(c.categories) + np.asarray(c.codes, np.int64)
+    uniques, inverse = _dense_unique(combo, len(t.categories) * len(r.categories)
+                                     * len(c.categories))
     nr, nc = len(r.categories), len(c.categories)
     names = [
         f"{t.categories[u // (nr * nc)]}.{r.categories[(u // nc) % nr]}.{c.categories[u % nc]}"
@@ -385,6 +420,26 @@ def _joined_ref(cells: pd.DataFrame) -> pd.Categorical:
     ]
     codes, categories = pd.factorize(np.array(names, dtype=object), use_na_sentinel=False)
     return pd.Categorical.from_codes(codes[inverse], categories=list(categories))
+
+
+def _dense_unique(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for integers in ``range(size)``, by table
+    look-up instead of a sort when the range is small (tens of millions of cells, few ids)."""
+    if size > 4 * len(values) + 1_000_000:
+        return np.unique(values, return_inverse=True)
+    seen = np.zeros(size, dtype=bool)
+    seen[values] = True
+    uniques = np.flatnonzero(seen)
+    lookup = np.zeros(size, dtype=np.int64)
+    lookup[uniques] = np.arange(len(uniques))
+    return uniques, lookup[values]
+
+
+def _repeated(keys: np.ndarray, size: int) -> np.ndarray:
+    """Which of the integer ``keys`` (in ``range(size)``) occur more than once."""
+    if size > 4 * len(keys) + 1_000_000:
+        return pd.Series(keys).duplicated(keep=False).to_numpy()
+    return np.bincount(keys, minlength=size)[keys] > 1
 
 
 _SEPARATORS = re.compile(r"[,，\s]")
@@ -427,18 +482,19 @@ def gbk_reading(text: str) -> str | None:
     return other if math.isfinite(_parse_one(other, set())[0]) else None
 
 
-def _parse_values(cells: pd.DataFrame) -> None:
+def _parse_values(raw: pd.Categorical) -> dict[str, object]:
     """Separators, spaces and trailing units go; blanks become 0 and are flagged."""
     blank_tokens = set(all_formats()[0].blank_tokens)
-    raw = cells["value"].array
     codes, uniques = np.asarray(raw.codes), raw.categories
     parsed = [_parse_one(str(u), blank_tokens) for u in uniques]
-    cells["value_num"] = np.array([p[0] for p in parsed], dtype=float)[codes]
-    cells["blank"] = np.array([p[1] for p in parsed], dtype=bool)[codes]
     # Categorical (one byte a cell), not one object pointer per cell: national data sets have
     # a hundred million cells.
     unit_codes, units = pd.factorize(np.array([p[2] for p in parsed] or [""], dtype=object))
-    cells["unit"] = pd.Categorical.from_codes(unit_codes[codes], categories=units)
+    return {
+        "value_num": np.array([p[0] for p in parsed], dtype=float)[codes],
+        "blank": np.array([p[1] for p in parsed], dtype=bool)[codes],
+        "unit": pd.Categorical.from_codes(unit_codes[codes], categories=units),
+    }
 
 
 def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
@@ -474,9 +530,14 @@ def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
             message=f"未知单元格“{r.table},{r.row},{r.col}”{hint}",
         ))
     usable = known_agency & ok_ref
-    key = (cells["agency_id"].cat.codes.to_numpy(np.int64) * 10_000 + year_values) * len(
-        cells["ref"].cat.categories) + ref_codes
-    dup = usable & pd.Series(pd.Series(key).duplicated(keep=False).to_numpy(), index=cells.index)
+    repeated = np.zeros(len(cells), dtype=bool)
+    agency_codes = cells["agency_id"].cat.codes.to_numpy(np.int64)
+    n_refs = len(cells["ref"].cat.categories)
+    for year in valid_refs:  # one year at a time: the key range stays small
+        in_year = year_values == year
+        repeated[in_year] = _repeated((agency_codes[in_year] + 1) * n_refs + ref_codes[in_year],
+                                      (int(agency_codes.max(initial=0)) + 2) * n_refs)
+    dup = usable & pd.Series(repeated, index=cells.index)
     for (agency, year, ref), grp in cells[dup].groupby(["agency_id", "year", "ref"], sort=True,
                                                           observed=True):
         label = format_for_year(year).cell_label(ref)
@@ -676,12 +737,20 @@ def load_texts(
     agencies: set[str] | None = None,
 ) -> tuple[dict[tuple[str, int], Prose], list[Finding]]:
     """Narratives of the given agency-years, plus findings for missing or orphan files."""
+    texts, findings = read_texts(data_dir, keys)
+    return texts, findings + orphan_texts(data_dir, set(keys), registry, years, agencies)
+
+
+def read_texts(
+    data_dir: Path, keys: list[tuple[str, int]]
+) -> tuple[dict[tuple[str, int], Prose], list[Finding]]:
+    """Narratives of the given agency-years (in sorted order), with findings for missing,
+    unreadable or malformed files."""
     findings: list[Finding] = []
     texts: dict[tuple[str, int], Prose] = {}
     folder = Path(data_dir) / TEXT_DIR
     shown = display_path(folder)  # resolved once: per-file resolution costs more than reading
-    wanted = set(keys)
-    for agency, year in sorted(wanted):
+    for agency, year in sorted(set(keys)):
         path = folder / str(year) / f"{agency}.md"
         where = f"{shown}/{year}/{agency}.md"
         try:
@@ -701,7 +770,19 @@ def load_texts(
             p.agency_id, p.year = agency, year
         findings += problems
         texts[(agency, year)] = prose
-    # Text files with no statistics behind them: a report that cannot be built.
+    return texts, findings
+
+
+def orphan_texts(
+    data_dir: Path,
+    wanted: set[tuple[str, int]],
+    registry: pd.DataFrame,
+    years: set[int] | None,
+    agencies: set[str] | None = None,
+) -> list[Finding]:
+    """Text files with no statistics behind them: a report that cannot be built."""
+    findings: list[Finding] = []
+    folder = Path(data_dir) / TEXT_DIR
     for year_dir in sorted(folder.glob("*")) if folder.exists() else []:
         if not year_dir.is_dir() or not year_dir.name.isdigit():
             continue
@@ -718,7 +799,7 @@ def load_texts(
                 message=(f"有正文但 stats/{year}.csv 中没有该单位的统计数据" if known
                          else f"正文文件名“{path.stem}”不是单位名录 agencies.csv 中的单位标识"),
             ))
-    return texts, findings
+    return findings
 
 
 def agency_record(registry: pd.DataFrame, agency_id: str) -> Agency:
