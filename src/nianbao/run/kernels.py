@@ -65,7 +65,7 @@ class Kernel:
             raise KernelStartError(f"kernel did not start: {exc}") from exc
         # nbclient drives the kernel from an event loop: it needs the asynchronous client (a
         # blocking one would stall the loop and never notice a kernel that died).
-        self.km.client_class = "jupyter_client.asynchronous.AsyncKernelClient"
+        self.km.client_class = "nianbao.run.client.PromptKernelClient"
 
     @property
     def pid(self) -> int | None:
@@ -106,6 +106,17 @@ class Kernel:
                 except OSError:
                     pass
 
+    def _end_now(self) -> None:
+        """Kill the kernel and wait until it is gone: jupyter_client's shutdown then finds it
+        dead at once, instead of polling every 0.1 s after its own kill."""
+        self.kill()
+        process = getattr(self.km.provisioner, "process", None)
+        if process is not None:
+            try:
+                process.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:  # shutdown_kernel waits longer and warns
+                pass
+
     def discard(self) -> None:
         """Shut the kernel down immediately and remove its socket directory (idempotent)."""
         with self._lock:
@@ -114,6 +125,7 @@ class Kernel:
                 self._warm_client = None
             try:
                 if self.km.has_kernel:
+                    self._end_now()
                     self.km.shutdown_kernel(now=True)
                 self.km.cleanup_resources()
             except Exception:  # already gone: nothing left to stop
@@ -384,9 +396,10 @@ class _ForkedProcess:
     def wait(self, timeout: float | None = None) -> int:
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
                 raise subprocess.TimeoutExpired(str(self.pid), timeout)
-            time.sleep(0.02)
+            select.select([self._fd], [], [], left)  # wakes when the process exits
         return self.returncode  # type: ignore[return-value]
 
     def send_signal(self, signum: int) -> None:
