@@ -195,6 +195,10 @@ class NianbaoHTMLExporter(HTMLExporter):
     def _anchor_link_text_default(self) -> str:
         return ""
 
+    @default("optimistic_validation")
+    def _optimistic_validation_default(self) -> bool:
+        return True  # validate the notebook once, after all preprocessors, not after each
+
     @property
     def default_config(self) -> Config:
         config = super().default_config.copy()
