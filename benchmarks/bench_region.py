@@ -76,7 +76,7 @@ def notebook(data_dir: Path, region: str, year: int, pdf: bool) -> dict[str, flo
         times["html"] = time.perf_counter() - start
         print(f"  HTML {len(html) / 1e6:.1f} MB")
         if pdf:
-            from nianbao.render.pdf import ChromiumBrowser
+            from nianbao.render.chromium import ChromiumBrowser
 
             with ChromiumBrowser() as browser:
                 start = time.perf_counter()

@@ -385,7 +385,7 @@ def test_summary_pdf_text(built_summary):
 
 @pytest.mark.slow
 def test_comparison_table_sorts_in_chromium(built_summary):
-    from nianbao.render.pdf import ChromiumBrowser
+    from nianbao.render.chromium import ChromiumBrowser
 
     spec, result, *_ = built_summary
     html = Path(result.outputs["html"]).read_text("utf-8")

@@ -18,8 +18,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from nianbao.errors import ChromiumNotFoundError
 from nianbao.render import fonts, html, truetype
+from nianbao.render.chromium import ChromiumBrowser
 from nianbao.render.html import export_html
-from nianbao.render.pdf import ChromiumBrowser, ChromiumPDFExporter
+from nianbao.render.pdf import ChromiumPDFExporter
 
 A4_POINTS = (595.28, 841.89)
 RUNNING_HEADER = "测试市人民政府办公室"

@@ -130,7 +130,7 @@ def test_pdf_is_a4_with_page_numbers_fonts_and_values(built, case):
 
 
 def test_html_in_chromium_offline_and_screenshot(built, tmp_path):
-    from nianbao.render.pdf import ChromiumBrowser
+    from nianbao.render.chromium import ChromiumBrowser
 
     _, _, _, result = built["seed"]
     html = Path(result.outputs["html"]).read_text("utf-8")

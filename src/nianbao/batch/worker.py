@@ -20,7 +20,7 @@ from nianbao.run.targets import RunSpec
 #: Imported once per worker before the first run, instead of during it. (The notebooks' own
 #: imports — pandas, matplotlib, nianbao.report.document — happen in the kernel factory, not here.)
 PRELOAD = ("nbformat", "nbconvert", "papermill", "jupyter_client", "nianbao.render.html",
-           "nianbao.render.pdf")
+           "nianbao.render.chromium")
 
 
 #: How kernels start: ``fork`` (from a kernel factory, the default where supported), ``warm``
@@ -61,7 +61,7 @@ class _State:
     def get_browser(self):
         with self.lock:
             if self.browser is None or self.browser.closed:
-                from nianbao.render.pdf import ChromiumBrowser
+                from nianbao.render.chromium import ChromiumBrowser
 
                 self.browser = ChromiumBrowser()
                 self.browser.warm_up()

@@ -231,7 +231,7 @@ def _export(spec: RunSpec, nb, browser, started: float, timings: dict) -> RunOut
         if "pdf" in spec.kinds:
             t = time.perf_counter()
             if browser is None:
-                from nianbao.render.pdf import shared_browser
+                from nianbao.render.chromium import shared_browser
 
                 browser = shared_browser()
             files["pdf"] = browser.html_to_pdf(html)
@@ -385,7 +385,7 @@ def _in_background(target: Callable[[], None], name: str) -> None:
 
 def _start_shared_browser(checked: Future[bool]) -> None:
     """Import the browser's libraries at once, start Chromium once the parameters passed."""
-    from nianbao.render.pdf import shared_browser
+    from nianbao.render.chromium import shared_browser
 
     if not checked.result():
         return
