@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 import traceback
 from pathlib import Path
 
@@ -127,32 +128,44 @@ def test_exit_codes_of_a_real_process(tmp_path):
     assert bad.returncode == exits.UNREADABLE and "不在单位名录" in bad.stderr
 
 
-def test_refused_report_stops_the_kernel_started_for_it(tmp_path):
-    """The kernel starts while the parameters are checked: a refusal must not leave it running,
-    and the quick exit must still flush the message and run the exit handlers."""
+def test_refused_report_stops_what_was_started_for_it(tmp_path):
+    """The kernel and Chromium start while the parameters are checked: a refusal must leave
+    neither running, and the quick exit must still flush the message and run the exit
+    handlers."""
     import tempfile
 
     import psutil
 
     marker = tmp_path / "exit-handler-ran"
-    kernels = Path(tempfile.mkdtemp(prefix="nbt", dir="/tmp"))  # short: socket paths
+    own = Path(tempfile.mkdtemp(prefix="nbt", dir="/tmp"))  # short: socket paths
     code = ("import atexit, pathlib, sys; from nianbao.cli import run; "
             f"atexit.register(pathlib.Path({str(marker)!r}).touch); "
             "sys.argv = ['nianbao', 'report', '--agency', 'nobody', '--year', '2020']; run()")
+    # The kernel's sockets and Chromium's profile both go under ``own``: their command lines
+    # name it.
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "NIANBAO_KERNEL_DIR": str(kernels)})
+                            env={**os.environ, "NIANBAO_KERNEL_DIR": str(own), "TMPDIR": str(own)})
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == exits.UNREADABLE and "不能生成报告" in err and "不在单位名录" in err
     assert marker.exists()
-    left = []
-    for other in psutil.process_iter(["cmdline"]):
-        if any(str(kernels) in part for part in other.info["cmdline"] or ()):
-            left.append(other.pid)
-            other.kill()
-    leftover = list(kernels.glob("nbk-*"))
-    shutil.rmtree(kernels, ignore_errors=True)
-    assert not left, f"kernel processes left behind: {left}"
+
+    def left() -> list[psutil.Process]:
+        found = []
+        for other in psutil.process_iter(["cmdline"]):
+            if any(str(own) in part for part in other.info["cmdline"] or ()):
+                found.append(other)
+        return found
+
+    deadline = time.monotonic() + 10  # the browser's driver ends it once we are gone
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stray = left()
+    for other in stray:
+        other.kill()
+    leftover = list(own.glob("nbk-*"))
+    shutil.rmtree(own, ignore_errors=True)
+    assert not stray, f"processes left behind: {[' '.join(p.cmdline())[:80] for p in stray]}"
     assert not leftover, "the kernel's socket folder was left behind"
 
 

@@ -344,8 +344,9 @@ def run_report(spec: RunSpec, browser=None, check: Callable[[], object] | None =
 
     What a run waits for starts first, each in a process of its own: the kernel (importing the
     notebook's modules) and, for a PDF, Chromium, which then loads the report faces. While they
-    boot, this process runs ``check`` (the cheap parameter check: its exception propagates, and
-    the kernel is stopped) and compiles the HTML template, so that nothing waits in turn.
+    boot, this process runs ``check`` (the cheap parameter check: its exception propagates, the
+    kernel is stopped and Chromium not started) and compiles the HTML template, so that nothing
+    waits in turn.
     """
     try:  # before a kernel starts: an output folder that is a file, or inside the data
         guard_output_dir(spec.out_dir, dict(spec.parameters).get("data_dir"))
