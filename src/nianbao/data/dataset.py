@@ -16,12 +16,14 @@ import pandas as pd
 
 from nianbao.data.layout import INPUT_REFS
 from nianbao.data.loading import (
+    StatsReader,
     agency_record,
     load_agencies,
     load_deadlines,
     load_stats,
     load_texts,
     missing_cell_finding,
+    read_stats_files,
     required_refs,
 )
 from nianbao.data.model import Prose, Report
@@ -233,16 +235,18 @@ def load_tables(
     data_dir: Path | str = DATA_DIR,
     years: list[int] | None = None,
     agencies: list[str] | None = None,
+    read: StatsReader = read_stats_files,
 ) -> Dataset:
     """Everything but the narratives: registry, statistics, matrix and their findings.
 
     ``load`` adds the narratives; a national check reads them in shards instead
     (``nianbao.checks.shards``). The fee figures of the front matter stay NaN until then.
+    ``read`` reads the statistics files (a national check reads them side by side).
     """
     data_dir = Path(data_dir)
     wanted_years = loaded_years(years)
     registry, findings = load_agencies(data_dir)
-    cells, problems = load_stats(data_dir, wanted_years, registry)
+    cells, problems = load_stats(data_dir, wanted_years, registry, read)
     findings += problems
     if agencies:
         unknown = [a for a in agencies if a not in registry.index]
@@ -252,7 +256,8 @@ def load_tables(
             for a in unknown
         ]
         cells = cells[cells["agency_id"].isin(agencies)]
-    valid = cells[cells["valid"].astype(bool)]
+    usable = cells["valid"].to_numpy(dtype=bool)
+    valid = cells if usable.all() else cells[usable]  # usually all: no copy of 60 million rows
     keys = (
         valid[["agency_id", "year"]].drop_duplicates().sort_values(["agency_id", "year"])
         .reset_index(drop=True)

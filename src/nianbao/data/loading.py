@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -124,7 +124,7 @@ def _read_csv(
     try:
         frame = pd.read_csv(io.BytesIO(raw), dtype=dtype, keep_default_na=False,
                             na_filter=False, skip_blank_lines=False, encoding="utf-8")
-        frame["line"] = np.arange(len(frame)) + 2
+        frame["line"] = np.arange(2, len(frame) + 2, dtype=np.int32)
     except pd.errors.ParserError:
         frame, findings = _read_csv_rows(raw.decode("utf-8"), where, dtype)
     header = [str(c).strip() for c in frame.columns[:-1]]
@@ -169,12 +169,14 @@ def _short_rows(frame: pd.DataFrame, raw: bytes, min_fields: int, where: str):
     empty = _empty(frame[frame.columns[min_fields - 1]])
     if not empty.any():
         return frame, []
-    lines = raw.decode("utf-8").splitlines()
+    candidates = np.flatnonzero(empty)
+    numbers = frame["line"].to_numpy()[candidates]
+    lines = _lines_of(raw, numbers)
     bad = np.zeros(len(frame), dtype=bool)
     findings = []
-    for k in np.flatnonzero(empty):
-        number = int(frame["line"].iat[k])
-        record = next(csv.reader([lines[number - 1]]), []) if number <= len(lines) else []
+    for k, number in zip(candidates, numbers.tolist(), strict=True):
+        line = lines.get(number)
+        record = next(csv.reader([line]), []) if line is not None else []
         if len(record) < min_fields:
             bad[k] = True
             findings.append(Finding(
@@ -186,6 +188,36 @@ def _short_rows(frame: pd.DataFrame, raw: bytes, min_fields: int, where: str):
                         "空白单元格请保留逗号并将值留空，此行未读取",
             ))
     return frame[~bad], findings
+
+
+#: Line breaks of ``str.splitlines`` besides ``\n`` (and ``\r\n``), as UTF-8 bytes.
+_OTHER_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\xc2\x85", b"\xe2\x80\xa8",
+                 b"\xe2\x80\xa9")
+
+
+def _lines_of(raw: bytes, numbers: np.ndarray) -> dict[int, str]:
+    """Lines ``numbers`` (1-based) of a UTF-8 file as ``raw.decode().splitlines()`` numbers
+    them; a number past the end is left out. Only those lines are decoded: a decoded copy of a
+    national statistics file, split into ten million lines, costs seconds and gigabytes."""
+    if raw.count(b"\r") != raw.count(b"\r\n") or any(b in raw for b in _OTHER_BREAKS):
+        every = raw.decode("utf-8").splitlines()
+        return {n: every[n - 1] for n in set(numbers.tolist()) if 0 < n <= len(every)}
+    ends = _newlines(raw)
+    count = len(ends) + (0 if not raw or raw.endswith(b"\n") else 1)
+    out = {}
+    for n in set(numbers.tolist()):
+        if 0 < n <= count:
+            start = int(ends[n - 2]) + 1 if n > 1 else 0
+            end = int(ends[n - 1]) if n <= len(ends) else len(raw)
+            out[n] = raw[start:end].decode("utf-8").removesuffix("\r")
+    return out
+
+
+def _newlines(raw: bytes, chunk: int = 1 << 26) -> np.ndarray:
+    """Offsets of every ``\n`` in ``raw`` (found a chunk at a time: no file-sized mask)."""
+    view = np.frombuffer(raw, dtype=np.uint8)
+    parts = [np.flatnonzero(view[at:at + chunk] == 10) + at for at in range(0, len(view), chunk)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def _read_csv_rows(text: str, where: str, dtype) -> tuple[pd.DataFrame, list[Finding]]:
@@ -210,7 +242,7 @@ def _read_csv_rows(text: str, where: str, dtype) -> tuple[pd.DataFrame, list[Fin
     frame = pd.DataFrame(rows, columns=header, dtype=object)
     if dtype == "category":
         frame = frame.astype("category")
-    frame["line"] = np.array(lines, dtype=np.int64)
+    frame["line"] = np.array(lines, dtype=np.int32)
     return frame, findings
 
 
@@ -326,19 +358,30 @@ def _valid_refs_by_year(years) -> dict[int, frozenset[str]]:
     return {y: frozenset(format_for_year(y).cell_refs()) for y in years}
 
 
+#: Reads the statistics files ``[(path, year), ...]``; returns ``read_stats_file`` of each,
+#: in order. Large data sets pass one that reads them in parallel.
+StatsReader = Callable[[list[tuple[Path, int]]], list[tuple[pd.DataFrame | None, list[Finding]]]]
+
+
+def read_stats_files(jobs: list[tuple[Path, int]]) -> list:
+    """``read_stats_file`` of each file, one after the other."""
+    return [read_stats_file(path, year) for path, year in jobs]
+
+
 def load_stats(
-    data_dir: Path, years: set[int] | None, registry: pd.DataFrame
+    data_dir: Path, years: set[int] | None, registry: pd.DataFrame,
+    read: StatsReader = read_stats_files,
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """All cells of the selected years as one long frame, with values parsed and checked ids."""
-    findings: list[Finding] = []
-    frames = []
+    entries: list[Finding | int] = []  # findings, and the places of the files read, in order
+    jobs: list[tuple[Path, int]] = []
     folder = Path(data_dir) / STATS_DIR
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
         if path.suffix.lower() != ".csv" or path.name.startswith("."):
             continue
         if not re.fullmatch(r"\d{4}", path.stem) or path.suffix != ".csv":
             proper = f"{path.stem}.csv" if re.fullmatch(r"\d{4}", path.stem) else "<年度>.csv"
-            findings.append(Finding(
+            entries.append(Finding(
                 rule="IN_file_name", severity="warning", file=display_path(path),
                 message=f"统计数据文件名应为“{proper}”（扩展名小写），此文件未读取："
                         "其中的报告不会生成，下一年度的结转核对也因缺少上年数据而不能进行",
@@ -350,22 +393,26 @@ def load_stats(
         try:
             format_for_year(year)
         except ValueError as exc:
-            findings.append(Finding(rule="IN_year", severity="error", fatal=True, year=year,
-                                    file=display_path(path), message=str(exc)))
+            entries.append(Finding(rule="IN_year", severity="error", fatal=True, year=year,
+                                   file=display_path(path), message=str(exc)))
             continue
-        frame, problems = _read_csv(path, STATS_COLUMNS, dtype="category",
-                                    min_fields=len(STATS_COLUMNS))
+        entries.append(len(jobs))
+        jobs.append((path, year))
+    results = read(jobs) if jobs else []
+    findings: list[Finding] = []
+    frames = []
+    for entry in entries:
+        if isinstance(entry, Finding):
+            findings.append(entry)
+            continue
+        frame, problems = results[entry]
         findings += problems
-        if frame is None:
-            continue
-        frame["year"] = np.full(len(frame), year, dtype=np.int64)
-        frame["file"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8),
-                                                  categories=[display_path(path)])
-        frames.append(frame)
+        if frame is not None:
+            frames.append(frame)
     if not frames:
         return _empty_cells(), findings
     columns = {
-        column: union_categoricals([_text_categories(f[column].array) for f in frames])
+        column: union_categoricals([f[column].array for f in frames])
         for column in (*STATS_COLUMNS, "file")
     }
     for column in ("agency_id", "table", "row", "col"):
@@ -380,6 +427,22 @@ def load_stats(
     cells = pd.DataFrame(columns, copy=False)
     findings += _check_ids(cells, registry)
     return cells, findings
+
+
+def read_stats_file(path: Path, year: int) -> tuple[pd.DataFrame | None, list[Finding]]:
+    """One year's statistics file: its rows (text columns as categoricals, with ``line``,
+    ``year`` and ``file``) and the findings of reading it. Each file on its own, so that files
+    can be read side by side."""
+    frame, problems = _read_csv(path, STATS_COLUMNS, dtype="category",
+                                min_fields=len(STATS_COLUMNS))
+    if frame is None:
+        return None, problems
+    for column in STATS_COLUMNS:
+        frame[column] = _text_categories(frame[column].array)
+    frame["year"] = np.full(len(frame), year, dtype=np.int16)
+    frame["file"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8),
+                                              categories=[display_path(path)])
+    return frame, problems
 
 
 def _format_ids(years: np.ndarray) -> pd.Categorical:
