@@ -46,7 +46,7 @@ OPTIONAL_CELL = re.compile(
 )
 
 
-def read_utf8(path: Path) -> tuple[str | None, Finding | None]:
+def read_utf8(path: Path | str) -> tuple[str | None, Finding | None]:
     """Text of a UTF-8 file (BOM tolerated); a clear fatal finding for GBK or other encodings,
     for a directory where a file should be, or a file that cannot be read.
 
@@ -77,9 +77,10 @@ def read_utf8_bytes(path: Path) -> tuple[bytes | None, Finding | None]:
     return raw, None
 
 
-def _read_raw(path: Path) -> tuple[bytes | None, Finding | None]:
+def _read_raw(path: Path | str) -> tuple[bytes | None, Finding | None]:
     try:
-        return path.read_bytes(), None
+        with open(path, "rb") as f:  # a str path too: a Path per narrative costs more
+            return f.read(), None
     except IsADirectoryError:
         return None, Finding(rule="IN_not_a_file", severity="error", fatal=True,
                              file=display_path(path), message="这是一个目录，应为数据文件")
@@ -91,7 +92,7 @@ def _read_raw(path: Path) -> tuple[bytes | None, Finding | None]:
                              message=f"无法读取此文件（{exc.strerror or exc}）")
 
 
-def _encoding_problem(path: Path, raw: bytes, exc: UnicodeDecodeError) -> Finding:
+def _encoding_problem(path: Path | str, raw: bytes, exc: UnicodeDecodeError) -> Finding:
     line = raw[: exc.start].count(b"\n") + 1
     try:
         raw.decode("gb18030")
@@ -811,10 +812,10 @@ def read_texts(
     unreadable or malformed files."""
     findings: list[Finding] = []
     texts: dict[tuple[str, int], Prose] = {}
-    folder = Path(data_dir) / TEXT_DIR
+    folder = str(Path(data_dir) / TEXT_DIR)
     shown = display_path(folder)  # resolved once: per-file resolution costs more than reading
     for agency, year in sorted(set(keys)):
-        path = folder / str(year) / f"{agency}.md"
+        path = f"{folder}/{year}/{agency}.md"
         where = f"{shown}/{year}/{agency}.md"
         try:
             text, problem = read_utf8(path)
