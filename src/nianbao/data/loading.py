@@ -546,11 +546,17 @@ def gbk_reading(text: str) -> str | None:
     return other if math.isfinite(_parse_one(other, set())[0]) else None
 
 
+def parsed_categories(uniques) -> list[tuple[float, bool, str]]:
+    """(number, blank, unit) of each distinct raw value: what ``value_num``, ``blank`` and
+    ``unit`` of the statistics frame hold for a cell of that value."""
+    blank_tokens = set(all_formats()[0].blank_tokens)
+    return [_parse_one(str(u), blank_tokens) for u in uniques]
+
+
 def _parse_values(raw: pd.Categorical) -> dict[str, object]:
     """Separators, spaces and trailing units go; blanks become 0 and are flagged."""
-    blank_tokens = set(all_formats()[0].blank_tokens)
     codes, uniques = np.asarray(raw.codes), raw.categories
-    parsed = [_parse_one(str(u), blank_tokens) for u in uniques]
+    parsed = parsed_categories(uniques)
     # Categorical (one byte a cell), not one object pointer per cell: national data sets have
     # a hundred million cells.
     unit_codes, units = pd.factorize(np.array([p[2] for p in parsed] or [""], dtype=object))
