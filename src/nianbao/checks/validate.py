@@ -27,6 +27,7 @@ from nianbao.checks.text_rules import (
     kind_wording_hits,
     text_fingerprint,
 )
+from nianbao.data.codes import take
 from nianbao.data.dataset import Dataset
 from nianbao.data.loading import (
     AGENCY_KINDS,
@@ -327,8 +328,8 @@ def _types(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list
                for c in t.columns}
     cells = ds.cells
     cells = cells[cells["valid"].to_numpy(dtype=bool) & (cells["format"] == fmt.id).to_numpy()
-                  & _doubtful_values(cells["value"].array, columns)[
-                      np.asarray(cells["value"].cat.codes)]]
+                  & take(_doubtful_values(cells["value"].array, columns),
+                         np.asarray(cells["value"].cat.codes))]
     if not len(cells):
         return []
     refs = cells["ref"]  # categorical: every map below works on the distinct ids only

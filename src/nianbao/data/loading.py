@@ -22,6 +22,7 @@ import pandas as pd
 import yaml
 from pandas.api.types import union_categoricals
 
+from nianbao.data.codes import codes_dtype, mark, take
 from nianbao.data.layout import (
     AGENCIES_FILE,
     AGENCY_COLUMNS,
@@ -256,7 +257,8 @@ def stripped_categorical(column: pd.Categorical) -> pd.Categorical:
     codes, uniques = np.asarray(column.codes), column.categories
     cleaned = [str(u).strip() for u in uniques]
     final, categories = pd.factorize(np.array(cleaned, dtype=object), use_na_sentinel=False)
-    return pd.Categorical.from_codes(final[codes], categories=list(categories))
+    return pd.Categorical.from_codes(take(final.astype(codes_dtype(len(categories))), codes),
+                                     categories=list(categories))
 
 
 def load_agencies(data_dir: Path) -> tuple[pd.DataFrame, list[Finding]]:
@@ -449,10 +451,12 @@ def read_stats_file(path: Path, year: int) -> tuple[pd.DataFrame | None, list[Fi
 def _format_ids(years: np.ndarray) -> pd.Categorical:
     """The format id of every cell's year, as a categorical (speed and memory at scale)."""
     low = int(years.min(initial=0))
-    distinct, inverse = _dense_unique(years - low, int(years.max(initial=0)) - low + 1)
-    distinct = distinct + low
-    ids, codes = np.unique([format_for_year(int(y)).id for y in distinct], return_inverse=True)
-    return pd.Categorical.from_codes(codes[inverse], categories=[str(i) for i in ids])
+    size = int(years.max(initial=0)) - low + 1
+    distinct, per_year = _dense_lookup(years - low, size)
+    ids, codes = np.unique([format_for_year(int(y) + low).id for y in distinct],
+                           return_inverse=True)
+    return pd.Categorical.from_codes(_recoded(years - low, per_year, codes, len(ids)),
+                                     categories=[str(i) for i in ids])
 
 
 def _empty_cells() -> pd.DataFrame:
@@ -473,30 +477,44 @@ def _text_categories(column: pd.Categorical) -> pd.Categorical:
 def _joined_ref(cells) -> pd.Categorical:
     """``table.row.col`` for every cell, built once per distinct combination."""
     t, r, c = (cells[k] for k in ("table", "row", "col"))
-    combo = (np.asarray(t.codes, np.int64) * len(r.categories)
-             + np.asarray(r.codes, np.int64)) * len(c.categories) + np.asarray(c.codes, np.int64)
-    uniques, inverse = _dense_unique(combo, len(t.categories) * len(r.categories)
-                                     * len(c.categories))
     nr, nc = len(r.categories), len(c.categories)
+    size = len(t.categories) * nr * nc
+    combo = np.asarray(t.codes).astype(np.int32 if size < 2**31 else np.int64)
+    for factor, codes in ((nr, r.codes), (nc, c.codes)):  # in place: no further temporaries
+        combo *= factor
+        combo += np.asarray(codes)
+    uniques, lookup = _dense_lookup(combo, size)
     names = [
         f"{t.categories[u // (nr * nc)]}.{r.categories[(u // nc) % nr]}.{c.categories[u % nc]}"
         for u in uniques
     ]
     codes, categories = pd.factorize(np.array(names, dtype=object), use_na_sentinel=False)
-    return pd.Categorical.from_codes(codes[inverse], categories=list(categories))
+    return pd.Categorical.from_codes(_recoded(combo, lookup, codes, len(categories)),
+                                     categories=list(categories))
 
 
-def _dense_unique(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(values, return_inverse=True)`` for integers in ``range(size)``, by table
-    look-up instead of a sort when the range is small (tens of millions of cells, few ids)."""
+def _dense_lookup(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The distinct integers of ``values`` (all in ``range(size)``), sorted, and a table from
+    each integer to its place among them, when the range is small (tens of millions of cells,
+    few ids); for a large range no table (None): ``_recoded`` then sorts instead."""
     if size > 4 * len(values) + 1_000_000:
-        return np.unique(values, return_inverse=True)
+        return np.unique(values), None
     seen = np.zeros(size, dtype=bool)
-    seen[values] = True
+    mark(seen, values)
     uniques = np.flatnonzero(seen)
     lookup = np.zeros(size, dtype=np.int64)
     lookup[uniques] = np.arange(len(uniques))
-    return uniques, lookup[values]
+    return uniques, lookup
+
+
+def _recoded(values: np.ndarray, lookup: np.ndarray | None, codes: np.ndarray,
+             n: int) -> np.ndarray:
+    """For each of ``values``, ``codes`` of its place among the distinct values (``_dense_lookup``),
+    gathered once, straight into the type of the codes of ``n`` categories."""
+    codes = np.asarray(codes).astype(codes_dtype(n))
+    if lookup is None:
+        return codes[np.unique(values, return_inverse=True)[1]]
+    return take(codes[lookup], values)
 
 
 def _repeated(keys: np.ndarray, size: int) -> np.ndarray:
@@ -561,9 +579,10 @@ def _parse_values(raw: pd.Categorical) -> dict[str, object]:
     # a hundred million cells.
     unit_codes, units = pd.factorize(np.array([p[2] for p in parsed] or [""], dtype=object))
     return {
-        "value_num": np.array([p[0] for p in parsed], dtype=float)[codes],
-        "blank": np.array([p[1] for p in parsed], dtype=bool)[codes],
-        "unit": pd.Categorical.from_codes(unit_codes[codes], categories=units),
+        "value_num": take(np.array([p[0] for p in parsed], dtype=float), codes),
+        "blank": take(np.array([p[1] for p in parsed], dtype=bool), codes),
+        "unit": pd.Categorical.from_codes(take(unit_codes.astype(codes_dtype(len(units))), codes),
+                                          categories=units),
     }
 
 
@@ -579,13 +598,15 @@ def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
             agency_id=agency or None, year=int(grp.year.iloc[0]),
             message=f"单位标识“{agency}”不在单位名录 agencies.csv 中（共 {len(grp)} 行数据未使用）",
         ))
-    ok_ref = np.zeros(len(cells), dtype=bool)
     ref_codes = cells["ref"].cat.codes.to_numpy()
     year_values = cells["year"].to_numpy()
+    low = min(valid_refs, default=0)
+    good = np.zeros((max(valid_refs, default=0) - low + 1, len(cells["ref"].cat.categories)),
+                    dtype=bool)  # (year, cell id) → whether the format of that year has it
     for year, refs in valid_refs.items():
-        good = np.array([c in refs for c in cells["ref"].cat.categories], dtype=bool)
-        ok_ref |= (year_values == year) & good[ref_codes]
-    ok_ref = pd.Series(ok_ref, index=cells.index)
+        good[year - low] = [c in refs for c in cells["ref"].cat.categories]
+    ok_ref = pd.Series(take(good, year_values - low, ref_codes) if len(cells) else
+                       np.zeros(0, dtype=bool), index=cells.index)
     other_refs = {f.id: set(f.cell_refs()) for f in all_formats()}
     for _, r in cells[known_agency & ~ok_ref].iterrows():
         fmt = format_for_year(r.year)
@@ -601,12 +622,16 @@ def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
         ))
     usable = known_agency & ok_ref
     repeated = np.zeros(len(cells), dtype=bool)
-    agency_codes = cells["agency_id"].cat.codes.to_numpy(np.int64)
+    agency_codes = cells["agency_id"].cat.codes.to_numpy()
     n_refs = len(cells["ref"].cat.categories)
+    size = (int(agency_codes.max(initial=0)) + 2) * n_refs
+    key = agency_codes.astype(np.int64)  # the cell's agency and id as one integer, in place
+    key += 1
+    key *= n_refs
+    key += ref_codes
     for year in valid_refs:  # one year at a time: the key range stays small
-        in_year = year_values == year
-        repeated[in_year] = _repeated((agency_codes[in_year] + 1) * n_refs + ref_codes[in_year],
-                                      (int(agency_codes.max(initial=0)) + 2) * n_refs)
+        in_year = _rows_of(year_values, year)
+        repeated[in_year] = _repeated(key[in_year], size)
     dup = usable & pd.Series(repeated, index=cells.index)
     for (agency, year, ref), grp in cells[dup].groupby(["agency_id", "year", "ref"], sort=True,
                                                           observed=True):
@@ -620,6 +645,14 @@ def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
         ))
     cells["valid"] = usable & ~dup
     return findings
+
+
+def _rows_of(years: np.ndarray, year: int) -> slice | np.ndarray:
+    """The cells of one year: a slice when they stand together (one file a year), else a mask."""
+    at = np.flatnonzero(years == year)
+    if len(at) and at[-1] - at[0] + 1 == len(at):
+        return slice(int(at[0]), int(at[-1]) + 1)
+    return years == year
 
 
 def missing_cell_finding(agency: str, year: int, missing: list[str], file: str) -> Finding:
