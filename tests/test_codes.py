@@ -28,6 +28,6 @@ def test_take_and_mark_agree_with_plain_indexing(monkeypatch, chunk):
 def test_codes_type_is_the_type_pandas_keeps():
     import pandas as pd
 
-    for n in (1, 127, 128, 40_000):
+    for n in (1, 126, 127, 128, 32_766, 32_767, 40_000):
         cat = pd.Categorical.from_codes(np.zeros(3, dtype=np.int64), categories=range(n))
         assert cat.codes.dtype == codes.codes_dtype(n)

@@ -17,7 +17,10 @@ CHUNK = 1 << 20
 def codes_dtype(n: int) -> type:
     """The integer type pandas keeps the codes of ``n`` categories in: codes made in that type
     are not copied again."""
-    return np.int8 if n < 2**7 else np.int16 if n < 2**15 else np.int32 if n < 2**31 else np.int64
+    for kind in (np.int8, np.int16, np.int32):
+        if n < np.iinfo(kind).max:
+            return kind
+    return np.int64
 
 
 def take(table: np.ndarray, *codes: np.ndarray) -> np.ndarray:
