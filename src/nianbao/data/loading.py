@@ -163,7 +163,7 @@ def _empty(values: pd.Series) -> np.ndarray:
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes = values.cat.codes.to_numpy()
         filled = np.array([str(c).strip() != "" for c in values.cat.categories] + [False])
-        return ~filled[codes]  # code -1 (missing) picks the final False
+        return ~take(filled, codes)  # code -1 (missing) picks the final False
     return (values.isna() | (values.astype(str).str.strip() == "")).to_numpy()
 
 
