@@ -10,14 +10,17 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from nianbao.checks.forked import ForkedPool
-from nianbao.checks.shards import check_data, shard_bounds
+from nianbao.checks.shards import check_data, parallel_reader, shard_bounds
 from nianbao.checks.validate import check
 from nianbao.checks.wording import findings_to_json, findings_to_text
 from nianbao.cli import main
 from nianbao.data.dataset import load
+from nianbao.data.loading import _lines_of, read_stats_files
 from nianbao.errors import CheckWorkerError
 from nianbao.testing import synth
 
@@ -138,6 +141,85 @@ def test_shards_never_split_an_agency():
     assert shard_bounds(keys, 2) == [(0, 2), (2, 6)]
     assert shard_bounds(keys, 100) == [(0, 6)]
     assert shard_bounds([], 5) == []
+
+
+# ---------------------------------------------------------------- statistics read side by side
+
+
+@pytest.fixture(scope="module")
+def unreadable(tmp_path_factory) -> Path:
+    """A synthetic district whose statistics files have problems of every kind the reader
+    words: rows of the wrong width, a GBK file, padded ids, CRLF line ends, an empty file, a
+    misnamed file, a directory where a file should be, repeated cells, unknown agencies and
+    cells."""
+    root = tmp_path_factory.mktemp("reading") / "data"
+    data = synth.generate(12, YEARS, seed=5)
+    synth.write(data, root)
+    ids = sorted(data.agencies["agency_id"])
+    stats = root / "stats"
+    lines = (stats / "2019.csv").read_text("utf-8").splitlines()
+    lines.insert(7, f"{ids[0]},t3,new,natural_person,1,oops")  # an extra field
+    (stats / "2019.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    lines = (stats / "2020.csv").read_text("utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines) if line.startswith(f"{ids[1]},t3,new,"))
+    lines[number] = ",".join(lines[number].split(",")[:4])  # a field short
+    lines[number + 3] = " " + lines[number + 3].replace(",", " ,", 1)  # padded id
+    lines.append(f"{ids[2]},t3,new,natural_person,")  # a blank cell, repeated
+    lines.append("nobody,t3,new,natural_person,1")
+    lines.append(f"{ids[3]},t9,new,natural_person,1")
+    (stats / "2020.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    text = (stats / "2021.csv").read_text("utf-8")
+    (stats / "2021.csv").write_bytes(text.replace(",0\n", ",0件\n", 3).encode("gbk"))
+    (stats / "2022.csv").write_text("", "utf-8")
+    (stats / "2023.csv").rename(stats / "2023.CSV")
+    (stats / "2025.csv").mkdir()
+    return root
+
+
+def test_statistics_read_side_by_side_give_the_same_findings(unreadable):
+    ds, plain = _plain(unreadable)
+    rules = {f.rule for f in plain}
+    assert {"IN_malformed_row", "IN_encoding", "IN_empty_file", "IN_file_name", "IN_not_a_file",
+            "IN_duplicate_cell", "IN_unknown_agency", "IN_unknown_cell"} <= rules, rules
+    assert sum(f.rule == "IN_malformed_row" for f in plain) == 2
+    sharded_ds, sharded = check_data(unreadable, jobs=2, shard_rows=10)
+    assert sharded == plain
+    assert findings_to_json(sharded) == findings_to_json(plain)
+    pd.testing.assert_frame_equal(sharded_ds.cells, ds.cells)
+    assert sharded_ds.keys.equals(ds.keys)
+
+
+def test_reader_in_parallel_matches_the_plain_reader(unreadable):
+    files = [(path, int(path.stem)) for path in sorted((unreadable / "stats").glob("*.csv"))
+             if path.is_file()]
+    plain, parallel = read_stats_files(files), parallel_reader(2)(files)
+    assert len(plain) == len(parallel) == len(files) >= 3
+    for (frame, problems), (other, others) in zip(plain, parallel, strict=True):
+        assert problems == others
+        if frame is None:
+            assert other is None
+        else:
+            pd.testing.assert_frame_equal(frame, other)
+
+
+def test_a_killed_reader_is_named_in_the_error(unreadable, monkeypatch):
+    def killed(*args):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr("nianbao.checks.shards.read_stats_file", killed)
+    with pytest.raises(CheckWorkerError, match=r"被信号 9 终止.*统计数据文件 .*\.csv 的读取未完成"):
+        check_data(unreadable, jobs=2)
+
+
+@pytest.mark.parametrize("raw", [
+    b"a,b\n1,2\n3\n", b"a,b\r\n1,2\r\n3", b"a,b\r1,2\n3\n", b"a,b\n\n1,\x0c2\n3\n",
+    "a,b\n1,\u20282\n3\n\u6570\n".encode(), b"", b"\n\n", b"x",
+])
+def test_lines_of_a_file_are_numbered_as_splitlines_numbers_them(raw):
+    every = raw.decode("utf-8").splitlines()
+    numbers = np.arange(0, len(every) + 3)
+    assert _lines_of(raw, numbers) == {n: every[n - 1] for n in range(1, len(every) + 1)}
+    assert _lines_of(raw, np.array([2, 2])) == ({2: every[1]} if len(every) > 1 else {})
 
 
 # ---------------------------------------------------------------- the workers

@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 
 from nianbao.checks.text_rules import MIN_SENTENCE, NameIndex, text_fingerprint
 
-# Few characters, so that names, numbers, spaces and sentence ends collide often.
-ALPHABET = "街道镇乡政府办事处安堡横沟 \t\u3000\n。；!?.0123456789"
+# Few characters, so that names, numbers, spaces and sentence ends collide often (white space
+# and digits of every kind: str.split and \d see more than ASCII).
+ALPHABET = "街道镇乡政府办事处安堡横沟 \t\u3000\n。；!?.0123456789\r\x0b\x1c\x85\xa0\u2028١٢"
 
 
 def plain_fingerprint(text: str) -> frozenset[str]:

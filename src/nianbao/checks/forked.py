@@ -38,8 +38,10 @@ class ForkedPool:
     Use as a context manager: leaving it ends any worker still running.
     """
 
-    def __init__(self, task: Callable, jobs: Sequence[tuple], workers: int):
-        self.task, self.jobs = task, list(jobs)
+    def __init__(self, task: Callable, jobs: Sequence[tuple], workers: int,
+                 label: Callable[[int], str] = lambda index: f"第 {index + 1} 批单位"):
+        """``label``: how an error names the job of that index (a batch of agencies, a file)."""
+        self.task, self.jobs, self.label = task, list(jobs), label
         self.workers = max(1, min(workers, len(self.jobs)))
         self._results: list = [None] * len(self.jobs)
         self._error: str | None = None
@@ -103,7 +105,7 @@ class ForkedPool:
                     except (EOFError, OSError):
                         return self._died(proc, index)
                     if not ok:
-                        return self._fail(f"校验子进程出错（第 {index + 1} 批单位）：{payload}")
+                        return self._fail(f"校验子进程出错（{self.label(index)}）：{payload}")
                     self._results[index] = payload
                     self._hand_out(proc, ready, todo, busy)
                 elif ready in waiting:
@@ -125,7 +127,7 @@ class ForkedPool:
         why = (f"被信号 {-code} 终止" if code is not None and code < 0
                else f"退出码 {code}" if code is not None else "原因不明")
         hint = "，可能是内存不足" if code == -signal.SIGKILL else ""
-        self._fail(f"校验子进程意外退出（{why}{hint}，第 {index + 1} 批单位未完成）；"
+        self._fail(f"校验子进程意外退出（{why}{hint}，{self.label(index)}未完成）；"
                    "可用 --jobs 1 在单个进程中校验")
 
     def _fail(self, message: str) -> None:

@@ -19,11 +19,21 @@ from nianbao.checks.forked import ForkedPool, can_fork, usable_cores
 from nianbao.checks.validate import plan, prepare_rows, scoped
 from nianbao.data.dataset import Dataset, add_texts, fill_inputs, load_tables, loaded_years
 from nianbao.data.layout import INPUT_REFS
-from nianbao.data.loading import orphan_texts, read_texts
+from nianbao.data.loading import (
+    StatsReader,
+    orphan_texts,
+    read_stats_file,
+    read_stats_files,
+    read_texts,
+    stats_files,
+)
 from nianbao.findings import Finding
+from nianbao.paths import display_path
 
 #: Below this many agency-years one process is faster than forking workers.
 MIN_ROWS = 20_000
+#: Statistics files of this many bytes in all (about 18,000 agency-years) are read side by side.
+PARALLEL_READ_BYTES = 150 * 2**20
 #: Agency-years per shard: small enough to balance the cores and bound a worker's memory.
 SHARD_ROWS = 4_000
 
@@ -42,8 +52,12 @@ def check_data(
     """
     from nianbao.checks.validate import check
 
-    ds = load_tables(data_dir, years, agencies)
     workers = usable_cores() if jobs is None else jobs
+    read = read_stats_files
+    if workers >= 2 and can_fork() and (jobs is not None
+                                        or stats_bytes(data_dir) >= PARALLEL_READ_BYTES):
+        read = parallel_reader(workers)
+    ds = load_tables(data_dir, years, agencies, read=read)
     if jobs is None and len(ds.key_list) < MIN_ROWS or workers < 2 or not can_fork():
         add_texts(ds, years, agencies)
         return ds, check(ds, agencies=agencies, years=years)
@@ -94,3 +108,28 @@ def shard_bounds(keys: list[tuple[str, int]], size: int) -> list[tuple[int, int]
     if lo < len(keys):
         bounds.append((lo, len(keys)))
     return bounds
+
+
+def stats_bytes(data_dir: Path | str) -> int:
+    """Size of the statistics files, known before reading them (what parsing them costs)."""
+    total = 0
+    for path in stats_files(Path(data_dir)).values():
+        try:
+            total += path.stat().st_size
+        except OSError:  # the reader words the problem
+            pass
+    return total
+
+
+def parallel_reader(workers: int) -> StatsReader:
+    """Statistics files read by forked workers, a file each: the parse of a national file
+    takes seconds on one core, and the rows come back as compact categorical codes."""
+
+    def read(files: list[tuple[Path, int]]) -> list:
+        if len(files) < 2:
+            return read_stats_files(files)
+        with ForkedPool(read_stats_file, files, workers,
+                        label=lambda i: f"统计数据文件 {display_path(files[i][0])} 的读取") as pool:
+            return pool.results()
+
+    return read

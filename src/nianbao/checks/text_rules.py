@@ -15,18 +15,18 @@ FOREIGN_WORDS = {"街道": SELF_WORDS["镇"] + SELF_WORDS["乡"], "乡镇": SELF
 
 _SENTENCE_END = re.compile(r"[。！？；!?;\n]+")
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
+#: White space that does not end a sentence (``\n`` does).
+_SPACE = re.compile(r"[^\S\n]+")
 MIN_SENTENCE = 8
 
 
 def text_fingerprint(text: str) -> frozenset[str]:
-    """The distinct sentences of a text, numbers masked, so that a copy whose years and counts
-    were updated still matches; very short fragments (headings, 无。) are ignored."""
-    out = set()
-    for sentence in _SENTENCE_END.split(text):
-        sentence = _DIGITS.sub("#", "".join(sentence.split()))
-        if len(sentence) >= MIN_SENTENCE:
-            out.add(sentence)
-    return frozenset(out)
+    """The distinct sentences of a text, white space removed and numbers masked, so that a copy
+    whose years and counts were updated still matches; very short fragments (headings, 无。)
+    are ignored. Spaces and numbers never span a sentence end: both are replaced in the whole
+    text at once, not sentence by sentence."""
+    masked = _DIGITS.sub("#", _SPACE.sub("", text))
+    return frozenset(s for s in _SENTENCE_END.split(masked) if len(s) >= MIN_SENTENCE)
 
 
 def fingerprint_similarity(a: frozenset[str], b: frozenset[str]) -> float:

@@ -27,8 +27,15 @@ from nianbao.checks.text_rules import (
     kind_wording_hits,
     text_fingerprint,
 )
+from nianbao.data.codes import take
 from nianbao.data.dataset import Dataset
-from nianbao.data.loading import AGENCY_KINDS, PROSE_SECTIONS, gbk_reading, stats_files
+from nianbao.data.loading import (
+    AGENCY_KINDS,
+    PROSE_SECTIONS,
+    gbk_reading,
+    parsed_categories,
+    stats_files,
+)
 from nianbao.findings import Finding
 from nianbao.formats.expr import compile_expr, refs_in
 from nianbao.formats.spec import ReportFormat, Rule, all_formats, format_for_year
@@ -317,12 +324,14 @@ ALLOWED_UNITS = {"件": ("件", "项"), "项": ("件", "项"), "万元": ("万�
 
 @_text_rule("R6_types")
 def _types(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list[Finding]:
-    cells = ds.cells
-    cells = cells[cells["valid"].astype(bool) & (cells["format"] == fmt.id)]
-    if not len(cells):
-        return []
     columns = {f"{t.id}.{r.id}.{c.id}": c for t in fmt.tables for r in t.data_rows
                for c in t.columns}
+    cells = ds.cells
+    cells = cells[cells["valid"].to_numpy(dtype=bool) & (cells["format"] == fmt.id).to_numpy()
+                  & take(_doubtful_values(cells["value"].array, columns),
+                         np.asarray(cells["value"].cat.codes))]
+    if not len(cells):
+        return []
     refs = cells["ref"]  # categorical: every map below works on the distinct ids only
     kinds = refs.map({k: c.type for k, c in columns.items()})
     mins = refs.map({k: c.min for k, c in columns.items()}).astype(float)
@@ -377,6 +386,22 @@ def _types(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list
                 cells=[r.ref], labels=[label], actual=r.value, file=r.file, line=int(r.line),
                 expected=expected, message=message,
             ))
+    return out
+
+
+def _doubtful_values(values: pd.Categorical, columns: dict) -> np.ndarray:
+    """For each distinct raw value, whether ``_types`` could flag a cell of that value in some
+    column: the other values (nearly all of millions of cells) need no closer look, and no
+    per-cell copy is made for them."""
+    mins = [float(c.min) for c in columns.values() if c.min is not None]
+    highest_min = max((m for m in mins if m == m), default=-np.inf)
+    smallest_limit = min(PLAUSIBLE_MAX.values())
+    out = np.zeros(len(values.categories) + 1, dtype=bool)  # code -1 (missing) at the end
+    for k, (number, blank, unit) in enumerate(parsed_categories(values.categories)):
+        out[k] = (unit != "" or (not blank and number != number)
+                  or (number == number and (number != round(number) or number < highest_min
+                                            or abs(number) > smallest_limit)))
+    out[-1] = True
     return out
 
 

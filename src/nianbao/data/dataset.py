@@ -14,14 +14,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nianbao.data.codes import mark, take
 from nianbao.data.layout import INPUT_REFS
 from nianbao.data.loading import (
+    StatsReader,
     agency_record,
     load_agencies,
     load_deadlines,
     load_stats,
     load_texts,
     missing_cell_finding,
+    read_stats_files,
     required_refs,
 )
 from nianbao.data.model import Prose, Report
@@ -233,16 +236,18 @@ def load_tables(
     data_dir: Path | str = DATA_DIR,
     years: list[int] | None = None,
     agencies: list[str] | None = None,
+    read: StatsReader = read_stats_files,
 ) -> Dataset:
     """Everything but the narratives: registry, statistics, matrix and their findings.
 
     ``load`` adds the narratives; a national check reads them in shards instead
     (``nianbao.checks.shards``). The fee figures of the front matter stay NaN until then.
+    ``read`` reads the statistics files (a national check reads them side by side).
     """
     data_dir = Path(data_dir)
     wanted_years = loaded_years(years)
     registry, findings = load_agencies(data_dir)
-    cells, problems = load_stats(data_dir, wanted_years, registry)
+    cells, problems = load_stats(data_dir, wanted_years, registry, read)
     findings += problems
     if agencies:
         unknown = [a for a in agencies if a not in registry.index]
@@ -252,44 +257,84 @@ def load_tables(
             for a in unknown
         ]
         cells = cells[cells["agency_id"].isin(agencies)]
-    valid = cells[cells["valid"].astype(bool)]
-    keys = (
-        valid[["agency_id", "year"]].drop_duplicates().sort_values(["agency_id", "year"])
-        .reset_index(drop=True)
-    )
-    keys["year"] = keys["year"].astype(int)
+    usable = cells["valid"].to_numpy(dtype=bool)
+    valid = cells if usable.all() else cells[usable]  # usually all: no copy of 60 million rows
+    keys, rows = _keys(valid)
     keys["format"] = keys["year"].map(lambda y: format_for_year(y).id)
     deadlines, problems = load_deadlines(data_dir)
     findings += problems
     refs = _all_refs()
-    values, blank, units, present = _matrix(valid, keys, refs)
+    values, blank, units, present = _matrix(valid, keys, rows, refs)
     findings += _missing_cells(present, keys, refs, valid)
     derived = _derive_totals(values, blank, keys, refs)
     return Dataset(data_dir, registry, cells, {}, findings, keys, refs, values, blank,
                    derived, units, deadlines)
 
 
-def _matrix(valid: pd.DataFrame, keys: pd.DataFrame, refs: list[str]):
+def _keys(valid: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The distinct (agency_id, year) of the cells, sorted (agencies in the order of their
+    categories), and the row of each cell among them (None: ``_matrix`` looks rows up itself).
+
+    Agency codes and years index a small table of presence: no sort or hash of the cells.
+    """
+    agency, years = valid["agency_id"], valid["year"].to_numpy()
+    if isinstance(agency.dtype, pd.CategoricalDtype) and len(valid):
+        codes = np.asarray(agency.cat.codes)
+        low, span = int(years.min()), int(years.max()) - int(years.min()) + 1
+        if codes.min() >= 0 and len(agency.cat.categories) * span <= 4 * len(valid) + 10**6:
+            where = (codes, years - low)
+            seen = np.zeros((len(agency.cat.categories), span), dtype=bool)
+            mark(seen, *where)
+            present, offset = np.nonzero(seen)
+            table = np.full(seen.shape, -1, dtype=np.int64)
+            table[present, offset] = np.arange(len(present))
+            keys = pd.DataFrame({
+                "agency_id": pd.Categorical.from_codes(present.astype(codes.dtype),
+                                                       dtype=agency.dtype),
+                "year": (offset + low).astype(int),
+            })
+            return keys, take(table, *where)
+    keys = (valid[["agency_id", "year"]].drop_duplicates().sort_values(["agency_id", "year"])
+            .reset_index(drop=True))
+    keys["year"] = keys["year"].astype(int)
+    return keys, None
+
+
+def _matrix(valid: pd.DataFrame, keys: pd.DataFrame, rows: np.ndarray | None,
+            refs: list[str]):
     n, m = len(keys), len(refs)
     values = np.full((n, m), np.nan)
     blank = np.zeros((n, m), dtype=bool)
     present = np.zeros((n, m), dtype=bool)
     if not len(valid):
         return values, blank, {}, present
-    key_index = pd.MultiIndex.from_frame(keys[["agency_id", "year"]])
-    rows = key_index.get_indexer(pd.MultiIndex.from_frame(valid[["agency_id", "year"]].astype(
-        {"year": int})))
+    if rows is None:
+        key_index = pd.MultiIndex.from_frame(keys[["agency_id", "year"]])
+        rows = key_index.get_indexer(pd.MultiIndex.from_frame(
+            valid[["agency_id", "year"]].astype({"year": int})))
     ref_index = {r: i for i, r in enumerate(refs)}
     ref_cat = valid["ref"].cat
-    cols = np.array([ref_index.get(c, -1) for c in ref_cat.categories])[ref_cat.codes.to_numpy()]
-    values[rows, cols] = valid["value_num"].to_numpy(dtype=float)
-    blank[rows, cols] = valid["blank"].to_numpy(dtype=bool)
-    present[rows, cols] = True
-    with_unit = valid["unit"].to_numpy() != ""
+    ref_codes = np.asarray(ref_cat.codes)
+    by_category = np.array([ref_index.get(c, -1) for c in ref_cat.categories] + [-1],
+                           dtype=np.int32)
+    cols = take(by_category, ref_codes)
+    if (cols >= 0).all():  # one flat index for the three matrices
+        at = rows * m
+        at += cols
+        np.put(values, at, valid["value_num"].to_numpy(dtype=float))
+        np.put(blank, at, valid["blank"].to_numpy(dtype=bool))
+        np.put(present, at, True)
+    else:
+        values[rows, cols] = valid["value_num"].to_numpy(dtype=float)
+        blank[rows, cols] = valid["blank"].to_numpy(dtype=bool)
+        present[rows, cols] = True
+    unit = valid["unit"].array
+    filled = np.array([u != "" for u in unit.categories] + [True])  # code -1: missing
+    with_unit = filled[np.asarray(unit.codes)]
     units = {
         (int(r), ref): u
-        for r, ref, u in zip(rows[with_unit], valid["ref"].to_numpy()[with_unit],
-                             valid["unit"].to_numpy()[with_unit], strict=True)
+        for r, ref, u in zip(rows[with_unit], np.asarray(valid["ref"].array[with_unit]),
+                             np.asarray(unit[with_unit]), strict=True)
     }
     return values, blank, units, present
 

@@ -12,8 +12,9 @@ import csv
 import datetime as dt
 import io
 import math
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pandas as pd
 import yaml
 from pandas.api.types import union_categoricals
 
+from nianbao.data.codes import codes_dtype, mark, take
 from nianbao.data.layout import (
     AGENCIES_FILE,
     AGENCY_COLUMNS,
@@ -46,7 +48,7 @@ OPTIONAL_CELL = re.compile(
 )
 
 
-def read_utf8(path: Path) -> tuple[str | None, Finding | None]:
+def read_utf8(path: Path | str) -> tuple[str | None, Finding | None]:
     """Text of a UTF-8 file (BOM tolerated); a clear fatal finding for GBK or other encodings,
     for a directory where a file should be, or a file that cannot be read.
 
@@ -77,9 +79,10 @@ def read_utf8_bytes(path: Path) -> tuple[bytes | None, Finding | None]:
     return raw, None
 
 
-def _read_raw(path: Path) -> tuple[bytes | None, Finding | None]:
+def _read_raw(path: Path | str) -> tuple[bytes | None, Finding | None]:
     try:
-        return path.read_bytes(), None
+        with open(path, "rb") as f:  # a str path too: a Path per narrative costs more
+            return f.read(), None
     except IsADirectoryError:
         return None, Finding(rule="IN_not_a_file", severity="error", fatal=True,
                              file=display_path(path), message="这是一个目录，应为数据文件")
@@ -91,7 +94,7 @@ def _read_raw(path: Path) -> tuple[bytes | None, Finding | None]:
                              message=f"无法读取此文件（{exc.strerror or exc}）")
 
 
-def _encoding_problem(path: Path, raw: bytes, exc: UnicodeDecodeError) -> Finding:
+def _encoding_problem(path: Path | str, raw: bytes, exc: UnicodeDecodeError) -> Finding:
     line = raw[: exc.start].count(b"\n") + 1
     try:
         raw.decode("gb18030")
@@ -124,7 +127,7 @@ def _read_csv(
     try:
         frame = pd.read_csv(io.BytesIO(raw), dtype=dtype, keep_default_na=False,
                             na_filter=False, skip_blank_lines=False, encoding="utf-8")
-        frame["line"] = np.arange(len(frame)) + 2
+        frame["line"] = np.arange(2, len(frame) + 2, dtype=np.int32)
     except pd.errors.ParserError:
         frame, findings = _read_csv_rows(raw.decode("utf-8"), where, dtype)
     header = [str(c).strip() for c in frame.columns[:-1]]
@@ -160,7 +163,7 @@ def _empty(values: pd.Series) -> np.ndarray:
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes = values.cat.codes.to_numpy()
         filled = np.array([str(c).strip() != "" for c in values.cat.categories] + [False])
-        return ~filled[codes]  # code -1 (missing) picks the final False
+        return ~take(filled, codes)  # code -1 (missing) picks the final False
     return (values.isna() | (values.astype(str).str.strip() == "")).to_numpy()
 
 
@@ -169,12 +172,14 @@ def _short_rows(frame: pd.DataFrame, raw: bytes, min_fields: int, where: str):
     empty = _empty(frame[frame.columns[min_fields - 1]])
     if not empty.any():
         return frame, []
-    lines = raw.decode("utf-8").splitlines()
+    candidates = np.flatnonzero(empty)
+    numbers = frame["line"].to_numpy()[candidates]
+    lines = _lines_of(raw, numbers)
     bad = np.zeros(len(frame), dtype=bool)
     findings = []
-    for k in np.flatnonzero(empty):
-        number = int(frame["line"].iat[k])
-        record = next(csv.reader([lines[number - 1]]), []) if number <= len(lines) else []
+    for k, number in zip(candidates, numbers.tolist(), strict=True):
+        line = lines.get(number)
+        record = next(csv.reader([line]), []) if line is not None else []
         if len(record) < min_fields:
             bad[k] = True
             findings.append(Finding(
@@ -186,6 +191,36 @@ def _short_rows(frame: pd.DataFrame, raw: bytes, min_fields: int, where: str):
                         "空白单元格请保留逗号并将值留空，此行未读取",
             ))
     return frame[~bad], findings
+
+
+#: Line breaks of ``str.splitlines`` besides ``\n`` (and ``\r\n``), as UTF-8 bytes.
+_OTHER_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\xc2\x85", b"\xe2\x80\xa8",
+                 b"\xe2\x80\xa9")
+
+
+def _lines_of(raw: bytes, numbers: np.ndarray) -> dict[int, str]:
+    """Lines ``numbers`` (1-based) of a UTF-8 file as ``raw.decode().splitlines()`` numbers
+    them; a number past the end is left out. Only those lines are decoded: a decoded copy of a
+    national statistics file, split into ten million lines, costs seconds and gigabytes."""
+    if raw.count(b"\r") != raw.count(b"\r\n") or any(b in raw for b in _OTHER_BREAKS):
+        every = raw.decode("utf-8").splitlines()
+        return {n: every[n - 1] for n in set(numbers.tolist()) if 0 < n <= len(every)}
+    ends = _newlines(raw)
+    count = len(ends) + (0 if not raw or raw.endswith(b"\n") else 1)
+    out = {}
+    for n in set(numbers.tolist()):
+        if 0 < n <= count:
+            start = int(ends[n - 2]) + 1 if n > 1 else 0
+            end = int(ends[n - 1]) if n <= len(ends) else len(raw)
+            out[n] = raw[start:end].decode("utf-8").removesuffix("\r")
+    return out
+
+
+def _newlines(raw: bytes, chunk: int = 1 << 26) -> np.ndarray:
+    """Offsets of every ``\n`` in ``raw`` (found a chunk at a time: no file-sized mask)."""
+    view = np.frombuffer(raw, dtype=np.uint8)
+    parts = [np.flatnonzero(view[at:at + chunk] == 10) + at for at in range(0, len(view), chunk)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def _read_csv_rows(text: str, where: str, dtype) -> tuple[pd.DataFrame, list[Finding]]:
@@ -210,7 +245,7 @@ def _read_csv_rows(text: str, where: str, dtype) -> tuple[pd.DataFrame, list[Fin
     frame = pd.DataFrame(rows, columns=header, dtype=object)
     if dtype == "category":
         frame = frame.astype("category")
-    frame["line"] = np.array(lines, dtype=np.int64)
+    frame["line"] = np.array(lines, dtype=np.int32)
     return frame, findings
 
 
@@ -223,7 +258,8 @@ def stripped_categorical(column: pd.Categorical) -> pd.Categorical:
     codes, uniques = np.asarray(column.codes), column.categories
     cleaned = [str(u).strip() for u in uniques]
     final, categories = pd.factorize(np.array(cleaned, dtype=object), use_na_sentinel=False)
-    return pd.Categorical.from_codes(final[codes], categories=list(categories))
+    return pd.Categorical.from_codes(take(final.astype(codes_dtype(len(categories))), codes),
+                                     categories=list(categories))
 
 
 def load_agencies(data_dir: Path) -> tuple[pd.DataFrame, list[Finding]]:
@@ -326,19 +362,30 @@ def _valid_refs_by_year(years) -> dict[int, frozenset[str]]:
     return {y: frozenset(format_for_year(y).cell_refs()) for y in years}
 
 
+#: Reads the statistics files ``[(path, year), ...]``; returns ``read_stats_file`` of each,
+#: in order. Large data sets pass one that reads them in parallel.
+StatsReader = Callable[[list[tuple[Path, int]]], list[tuple[pd.DataFrame | None, list[Finding]]]]
+
+
+def read_stats_files(jobs: list[tuple[Path, int]]) -> list:
+    """``read_stats_file`` of each file, one after the other."""
+    return [read_stats_file(path, year) for path, year in jobs]
+
+
 def load_stats(
-    data_dir: Path, years: set[int] | None, registry: pd.DataFrame
+    data_dir: Path, years: set[int] | None, registry: pd.DataFrame,
+    read: StatsReader = read_stats_files,
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """All cells of the selected years as one long frame, with values parsed and checked ids."""
-    findings: list[Finding] = []
-    frames = []
+    entries: list[Finding | int] = []  # findings, and the places of the files read, in order
+    jobs: list[tuple[Path, int]] = []
     folder = Path(data_dir) / STATS_DIR
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
         if path.suffix.lower() != ".csv" or path.name.startswith("."):
             continue
         if not re.fullmatch(r"\d{4}", path.stem) or path.suffix != ".csv":
             proper = f"{path.stem}.csv" if re.fullmatch(r"\d{4}", path.stem) else "<年度>.csv"
-            findings.append(Finding(
+            entries.append(Finding(
                 rule="IN_file_name", severity="warning", file=display_path(path),
                 message=f"统计数据文件名应为“{proper}”（扩展名小写），此文件未读取："
                         "其中的报告不会生成，下一年度的结转核对也因缺少上年数据而不能进行",
@@ -350,22 +397,26 @@ def load_stats(
         try:
             format_for_year(year)
         except ValueError as exc:
-            findings.append(Finding(rule="IN_year", severity="error", fatal=True, year=year,
-                                    file=display_path(path), message=str(exc)))
+            entries.append(Finding(rule="IN_year", severity="error", fatal=True, year=year,
+                                   file=display_path(path), message=str(exc)))
             continue
-        frame, problems = _read_csv(path, STATS_COLUMNS, dtype="category",
-                                    min_fields=len(STATS_COLUMNS))
+        entries.append(len(jobs))
+        jobs.append((path, year))
+    results = read(jobs) if jobs else []
+    findings: list[Finding] = []
+    frames = []
+    for entry in entries:
+        if isinstance(entry, Finding):
+            findings.append(entry)
+            continue
+        frame, problems = results[entry]
         findings += problems
-        if frame is None:
-            continue
-        frame["year"] = np.full(len(frame), year, dtype=np.int64)
-        frame["file"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8),
-                                                  categories=[display_path(path)])
-        frames.append(frame)
+        if frame is not None:
+            frames.append(frame)
     if not frames:
         return _empty_cells(), findings
     columns = {
-        column: union_categoricals([_text_categories(f[column].array) for f in frames])
+        column: union_categoricals([f[column].array for f in frames])
         for column in (*STATS_COLUMNS, "file")
     }
     for column in ("agency_id", "table", "row", "col"):
@@ -382,13 +433,31 @@ def load_stats(
     return cells, findings
 
 
+def read_stats_file(path: Path, year: int) -> tuple[pd.DataFrame | None, list[Finding]]:
+    """One year's statistics file: its rows (text columns as categoricals, with ``line``,
+    ``year`` and ``file``) and the findings of reading it. Each file on its own, so that files
+    can be read side by side."""
+    frame, problems = _read_csv(path, STATS_COLUMNS, dtype="category",
+                                min_fields=len(STATS_COLUMNS))
+    if frame is None:
+        return None, problems
+    for column in STATS_COLUMNS:
+        frame[column] = _text_categories(frame[column].array)
+    frame["year"] = np.full(len(frame), year, dtype=np.int16)
+    frame["file"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8),
+                                              categories=[display_path(path)])
+    return frame, problems
+
+
 def _format_ids(years: np.ndarray) -> pd.Categorical:
     """The format id of every cell's year, as a categorical (speed and memory at scale)."""
     low = int(years.min(initial=0))
-    distinct, inverse = _dense_unique(years - low, int(years.max(initial=0)) - low + 1)
-    distinct = distinct + low
-    ids, codes = np.unique([format_for_year(int(y)).id for y in distinct], return_inverse=True)
-    return pd.Categorical.from_codes(codes[inverse], categories=[str(i) for i in ids])
+    size = int(years.max(initial=0)) - low + 1
+    distinct, per_year = _dense_lookup(years - low, size)
+    ids, codes = np.unique([format_for_year(int(y) + low).id for y in distinct],
+                           return_inverse=True)
+    return pd.Categorical.from_codes(_recoded(years - low, per_year, codes, len(ids)),
+                                     categories=[str(i) for i in ids])
 
 
 def _empty_cells() -> pd.DataFrame:
@@ -409,30 +478,44 @@ def _text_categories(column: pd.Categorical) -> pd.Categorical:
 def _joined_ref(cells) -> pd.Categorical:
     """``table.row.col`` for every cell, built once per distinct combination."""
     t, r, c = (cells[k] for k in ("table", "row", "col"))
-    combo = (np.asarray(t.codes, np.int64) * len(r.categories)
-             + np.asarray(r.codes, np.int64)) * len(c.categories) + np.asarray(c.codes, np.int64)
-    uniques, inverse = _dense_unique(combo, len(t.categories) * len(r.categories)
-                                     * len(c.categories))
     nr, nc = len(r.categories), len(c.categories)
+    size = len(t.categories) * nr * nc
+    combo = np.asarray(t.codes).astype(np.int32 if size < 2**31 else np.int64)
+    for factor, codes in ((nr, r.codes), (nc, c.codes)):  # in place: no further temporaries
+        combo *= factor
+        combo += np.asarray(codes)
+    uniques, lookup = _dense_lookup(combo, size)
     names = [
         f"{t.categories[u // (nr * nc)]}.{r.categories[(u // nc) % nr]}.{c.categories[u % nc]}"
         for u in uniques
     ]
     codes, categories = pd.factorize(np.array(names, dtype=object), use_na_sentinel=False)
-    return pd.Categorical.from_codes(codes[inverse], categories=list(categories))
+    return pd.Categorical.from_codes(_recoded(combo, lookup, codes, len(categories)),
+                                     categories=list(categories))
 
 
-def _dense_unique(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(values, return_inverse=True)`` for integers in ``range(size)``, by table
-    look-up instead of a sort when the range is small (tens of millions of cells, few ids)."""
+def _dense_lookup(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The distinct integers of ``values`` (all in ``range(size)``), sorted, and a table from
+    each integer to its place among them, when the range is small (tens of millions of cells,
+    few ids); for a large range no table (None): ``_recoded`` then sorts instead."""
     if size > 4 * len(values) + 1_000_000:
-        return np.unique(values, return_inverse=True)
+        return np.unique(values), None
     seen = np.zeros(size, dtype=bool)
-    seen[values] = True
+    mark(seen, values)
     uniques = np.flatnonzero(seen)
     lookup = np.zeros(size, dtype=np.int64)
     lookup[uniques] = np.arange(len(uniques))
-    return uniques, lookup[values]
+    return uniques, lookup
+
+
+def _recoded(values: np.ndarray, lookup: np.ndarray | None, codes: np.ndarray,
+             n: int) -> np.ndarray:
+    """For each of ``values``, ``codes`` of its place among the distinct values (``_dense_lookup``),
+    gathered once, straight into the type of the codes of ``n`` categories."""
+    codes = np.asarray(codes).astype(codes_dtype(n))
+    if lookup is None:
+        return codes[np.unique(values, return_inverse=True)[1]]
+    return take(codes[lookup], values)
 
 
 def _repeated(keys: np.ndarray, size: int) -> np.ndarray:
@@ -482,18 +565,25 @@ def gbk_reading(text: str) -> str | None:
     return other if math.isfinite(_parse_one(other, set())[0]) else None
 
 
+def parsed_categories(uniques) -> list[tuple[float, bool, str]]:
+    """(number, blank, unit) of each distinct raw value: what ``value_num``, ``blank`` and
+    ``unit`` of the statistics frame hold for a cell of that value."""
+    blank_tokens = set(all_formats()[0].blank_tokens)
+    return [_parse_one(str(u), blank_tokens) for u in uniques]
+
+
 def _parse_values(raw: pd.Categorical) -> dict[str, object]:
     """Separators, spaces and trailing units go; blanks become 0 and are flagged."""
-    blank_tokens = set(all_formats()[0].blank_tokens)
     codes, uniques = np.asarray(raw.codes), raw.categories
-    parsed = [_parse_one(str(u), blank_tokens) for u in uniques]
+    parsed = parsed_categories(uniques)
     # Categorical (one byte a cell), not one object pointer per cell: national data sets have
     # a hundred million cells.
     unit_codes, units = pd.factorize(np.array([p[2] for p in parsed] or [""], dtype=object))
     return {
-        "value_num": np.array([p[0] for p in parsed], dtype=float)[codes],
-        "blank": np.array([p[1] for p in parsed], dtype=bool)[codes],
-        "unit": pd.Categorical.from_codes(unit_codes[codes], categories=units),
+        "value_num": take(np.array([p[0] for p in parsed], dtype=float), codes),
+        "blank": take(np.array([p[1] for p in parsed], dtype=bool), codes),
+        "unit": pd.Categorical.from_codes(take(unit_codes.astype(codes_dtype(len(units))), codes),
+                                          categories=units),
     }
 
 
@@ -509,13 +599,15 @@ def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
             agency_id=agency or None, year=int(grp.year.iloc[0]),
             message=f"单位标识“{agency}”不在单位名录 agencies.csv 中（共 {len(grp)} 行数据未使用）",
         ))
-    ok_ref = np.zeros(len(cells), dtype=bool)
     ref_codes = cells["ref"].cat.codes.to_numpy()
     year_values = cells["year"].to_numpy()
+    low = min(valid_refs, default=0)
+    good = np.zeros((max(valid_refs, default=0) - low + 1, len(cells["ref"].cat.categories)),
+                    dtype=bool)  # (year, cell id) → whether the format of that year has it
     for year, refs in valid_refs.items():
-        good = np.array([c in refs for c in cells["ref"].cat.categories], dtype=bool)
-        ok_ref |= (year_values == year) & good[ref_codes]
-    ok_ref = pd.Series(ok_ref, index=cells.index)
+        good[year - low] = [c in refs for c in cells["ref"].cat.categories]
+    ok_ref = pd.Series(take(good, year_values - low, ref_codes) if len(cells) else
+                       np.zeros(0, dtype=bool), index=cells.index)
     other_refs = {f.id: set(f.cell_refs()) for f in all_formats()}
     for _, r in cells[known_agency & ~ok_ref].iterrows():
         fmt = format_for_year(r.year)
@@ -531,12 +623,16 @@ def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
         ))
     usable = known_agency & ok_ref
     repeated = np.zeros(len(cells), dtype=bool)
-    agency_codes = cells["agency_id"].cat.codes.to_numpy(np.int64)
+    agency_codes = cells["agency_id"].cat.codes.to_numpy()
     n_refs = len(cells["ref"].cat.categories)
+    size = (int(agency_codes.max(initial=0)) + 2) * n_refs
+    key = agency_codes.astype(np.int64)  # the cell's agency and id as one integer, in place
+    key += 1
+    key *= n_refs
+    key += ref_codes
     for year in valid_refs:  # one year at a time: the key range stays small
-        in_year = year_values == year
-        repeated[in_year] = _repeated((agency_codes[in_year] + 1) * n_refs + ref_codes[in_year],
-                                      (int(agency_codes.max(initial=0)) + 2) * n_refs)
+        in_year = _rows_of(year_values, year)
+        repeated[in_year] = _repeated(key[in_year], size)
     dup = usable & pd.Series(repeated, index=cells.index)
     for (agency, year, ref), grp in cells[dup].groupby(["agency_id", "year", "ref"], sort=True,
                                                           observed=True):
@@ -550,6 +646,14 @@ def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
         ))
     cells["valid"] = usable & ~dup
     return findings
+
+
+def _rows_of(years: np.ndarray, year: int) -> slice | np.ndarray:
+    """The cells of one year: a slice when they stand together (one file a year), else a mask."""
+    at = np.flatnonzero(years == year)
+    if len(at) and at[-1] - at[0] + 1 == len(at):
+        return slice(int(at[0]), int(at[-1]) + 1)
+    return years == year
 
 
 def missing_cell_finding(agency: str, year: int, missing: list[str], file: str) -> Finding:
@@ -748,10 +852,10 @@ def read_texts(
     unreadable or malformed files."""
     findings: list[Finding] = []
     texts: dict[tuple[str, int], Prose] = {}
-    folder = Path(data_dir) / TEXT_DIR
+    folder = str(Path(data_dir) / TEXT_DIR)
     shown = display_path(folder)  # resolved once: per-file resolution costs more than reading
     for agency, year in sorted(set(keys)):
-        path = folder / str(year) / f"{agency}.md"
+        path = f"{folder}/{year}/{agency}.md"
         where = f"{shown}/{year}/{agency}.md"
         try:
             text, problem = read_utf8(path)
@@ -789,9 +893,11 @@ def orphan_texts(
         year = int(year_dir.name)
         if years is not None and year not in years:
             continue
-        for path in sorted(year_dir.glob("*.md"), key=lambda p: p.name):  # str: fast
-            if (path.stem, year) in wanted or (agencies and path.stem not in agencies):
+        for name in _names_ending(year_dir, ".md"):
+            stem = name[:-3] or name  # as Path.stem: “.md” is a stem without a suffix
+            if (stem, year) in wanted or (agencies and stem not in agencies):
                 continue
+            path = year_dir / name
             known = path.stem in registry.index
             findings.append(Finding(
                 rule="IN_missing_stats" if known else "IN_unknown_agency", severity="error",
@@ -800,6 +906,15 @@ def orphan_texts(
                          else f"正文文件名“{path.stem}”不是单位名录 agencies.csv 中的单位标识"),
             ))
     return findings
+
+
+def _names_ending(folder: Path, suffix: str) -> list[str]:
+    """Sorted names in ``folder`` that end in ``suffix`` (what ``Path.glob("*" + suffix)``
+    finds, as plain strings: a national check lists hundreds of thousands of narratives)."""
+    try:
+        return sorted(name for name in os.listdir(folder) if name.endswith(suffix))
+    except OSError:  # unreadable: glob finds nothing there either
+        return []
 
 
 def agency_record(registry: pd.DataFrame, agency_id: str) -> Agency:

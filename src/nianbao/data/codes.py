@@ -1,0 +1,42 @@
+"""Look-ups by categorical codes over tens of millions of cells, without giant temporaries.
+
+NumPy indexes with platform integers: ``table[codes]`` with int8 or int16 codes first makes an
+int64 copy of all the codes. At national scale that copy is hundreds of megabytes of fresh
+memory whose page faults cost more than the look-up itself; a chunk at a time, the copies are
+small and their memory is reused.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Cells per chunk: small enough for the allocator to reuse the memory of the last one.
+CHUNK = 1 << 20
+
+
+def codes_dtype(n: int) -> type:
+    """The integer type pandas keeps the codes of ``n`` categories in: codes made in that type
+    are not copied again."""
+    for kind in (np.int8, np.int16, np.int32):
+        if n < np.iinfo(kind).max:
+            return kind
+    return np.int64
+
+
+def take(table: np.ndarray, *codes: np.ndarray) -> np.ndarray:
+    """``table[codes]`` (``table[a, b]`` for two code arrays), the same values and type."""
+    n = len(codes[0])
+    if n <= CHUNK:
+        return table[codes if len(codes) > 1 else codes[0]]
+    out = np.empty(n, dtype=table.dtype)
+    for at in range(0, n, CHUNK):
+        part = tuple(c[at:at + CHUNK] for c in codes)
+        out[at:at + CHUNK] = table[part if len(part) > 1 else part[0]]
+    return out
+
+
+def mark(table: np.ndarray, *codes: np.ndarray) -> None:
+    """``table[codes] = True`` a chunk at a time (see ``take``)."""
+    for at in range(0, len(codes[0]), CHUNK):
+        part = tuple(c[at:at + CHUNK] for c in codes)
+        table[part if len(part) > 1 else part[0]] = True

@@ -1,0 +1,33 @@
+"""Look-ups by codes a chunk at a time give what plain NumPy indexing gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nianbao.data import codes
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1 << 20])
+def test_take_and_mark_agree_with_plain_indexing(monkeypatch, chunk):
+    monkeypatch.setattr(codes, "CHUNK", chunk)
+    rng = np.random.default_rng(0)
+    a = rng.integers(-1, 5, 50).astype(np.int8)
+    b = rng.integers(0, 7, 50).astype(np.int16)
+    table = rng.random(5)
+    assert np.array_equal(codes.take(table, a), table[a])
+    grid = rng.random((5, 7))
+    assert np.array_equal(codes.take(grid, a, b), grid[a, b])
+    assert codes.take(table, a).dtype == table.dtype
+    seen, expected = np.zeros((5, 7), dtype=bool), np.zeros((5, 7), dtype=bool)
+    codes.mark(seen, a, b)
+    expected[a, b] = True
+    assert np.array_equal(seen, expected)
+
+
+def test_codes_type_is_the_type_pandas_keeps():
+    import pandas as pd
+
+    for n in (1, 126, 127, 128, 32_766, 32_767, 40_000):
+        cat = pd.Categorical.from_codes(np.zeros(3, dtype=np.int64), categories=range(n))
+        assert cat.codes.dtype == codes.codes_dtype(n)
