@@ -75,7 +75,7 @@ def cold_start(pdf: bool = True) -> tuple[dict[str, float], object]:
         steps[name] = now - t
         t = now
 
-    from nianbao.render.html import skip_slow_optional_imports
+    from nianbao.slow_imports import skip_slow_optional_imports
 
     skip_slow_optional_imports()
     from nianbao.batch import worker

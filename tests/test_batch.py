@@ -375,6 +375,32 @@ def test_collect_metadata_is_idempotent():
     assert nb.metadata["nianbao"] == {"title": "报告"} and nb.cells[0].outputs == []
 
 
+def test_collected_metadata_is_plain_data():
+    """The batch driver unpickles it: notebook nodes would make it import nbformat (and the
+    JSON schema machinery behind it) in the middle of a build."""
+    import nbformat
+
+    from nianbao.report.bundle import METADATA_MIMETYPE
+    from nianbao.run.execute import collect_metadata
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("")]
+    nb.cells[0].outputs = [nbformat.v4.new_output("display_data", {METADATA_MIMETYPE: {
+        "provenance": {"inputs": [{"file": "stats/2021.csv"}]}, "title": "报告"}})]
+    nbformat.validate(nb)
+    meta = collect_metadata(nbformat.reads(nbformat.writes(nb), as_version=4))
+
+    def kinds(value) -> set[type]:
+        if isinstance(value, dict):
+            return {type(value)} | {k for v in value.values() for k in kinds(v)}
+        if isinstance(value, list):
+            return {type(value)} | {k for v in value for k in kinds(v)}
+        return {type(value)}
+
+    assert kinds(meta) == {dict, list, str}
+    assert meta["provenance"]["inputs"][0]["file"] == "stats/2021.csv"
+
+
 @pytest.mark.slow
 def test_forked_kernels_give_the_same_report_as_ordinary_ones(tmp_path):
     """Kernels forked from a factory that imported the notebook's modules and filled the

@@ -570,6 +570,9 @@ def _project_named() -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from nianbao.slow_imports import skip_slow_optional_imports
+
+    skip_slow_optional_imports()  # this process is ours: whatever it imports later
     parser = build_parser()
     argv = _with_command(list(sys.argv[1:] if argv is None else argv))
     try:

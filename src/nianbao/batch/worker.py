@@ -96,8 +96,8 @@ def warm_up(pdf: bool = True, notebooks: tuple[str, ...] = (), factory: str | No
     """
     import importlib
 
-    from nianbao.render.html import skip_slow_optional_imports
     from nianbao.run.kernels import sweep_stale_dirs
+    from nianbao.slow_imports import skip_slow_optional_imports
 
     skip_slow_optional_imports()
     sweep_stale_dirs()
@@ -128,10 +128,21 @@ def _start_browser(st: _State) -> None:
         logging.getLogger(__name__).warning("Chromium did not start: %s", exc)
 
 
+class _BrowserWhenNeeded:
+    """The worker's browser, asked for only when a PDF is printed: a run starts executing while
+    Chromium is still starting (the first runs of a worker)."""
+
+    def __init__(self, st: _State) -> None:
+        self._state = st
+
+    def html_to_pdf(self, html: str) -> bytes:
+        return self._state.get_browser().html_to_pdf(html)
+
+
 def run_task(spec: RunSpec) -> RunOutcome:
     """Execute one run here and return its files (bytes) or its failure."""
     st = state()
-    browser = st.get_browser() if "pdf" in spec.kinds else None
+    browser = _BrowserWhenNeeded(st) if "pdf" in spec.kinds else None
     outcome = produce_retrying(spec, st.kernels, browser)
     outcome.worker = f"{socket.gethostname()}:{os.getpid()}"
     return outcome

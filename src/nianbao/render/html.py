@@ -5,26 +5,16 @@ from __future__ import annotations
 import copy
 import json
 import re
-import sys
 import threading
 from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any
 
-
-def skip_slow_optional_imports() -> None:
-    """Keep jsonschema (imported by nbformat) from importing ``rfc3987_syntax``, which builds a
-    parser at import time (about 2 s of CPU). jsonschema only uses it to check the ``iri``
-    string format, which notebook validation never asks for; without it jsonschema skips that
-    format. Call before nbformat is first imported.
-    """
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
+from nianbao.slow_imports import skip_slow_optional_imports
 
 skip_slow_optional_imports()
 
-import nbformat  # noqa: E402 - after the import above was skipped
+import nbformat  # noqa: E402 - after the slow optional import was skipped
 from nbconvert import HTMLExporter  # noqa: E402
 from traitlets import default  # noqa: E402
 from traitlets.config import Config  # noqa: E402

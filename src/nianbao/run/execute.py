@@ -113,7 +113,17 @@ def collect_metadata(nb: nbformat.NotebookNode) -> dict:
         cell["outputs"] = kept
     if found or "nianbao" not in nb.metadata:
         nb.metadata["nianbao"] = found
-    return dict(nb.metadata["nianbao"])
+    return _plain(nb.metadata["nianbao"])
+
+
+def _plain(value):
+    """Notebook nodes as plain dicts and lists: whoever unpickles a run's metadata (the batch
+    driver) need not import nbformat."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def execute_notebook(spec: RunSpec, work: Path,
@@ -124,7 +134,7 @@ def execute_notebook(spec: RunSpec, work: Path,
     way it serves this run only and is shut down afterwards. The kernel's working directory is
     the notebook's folder, set when it starts: nothing here calls the process-global ``chdir``.
     """
-    from nianbao.render.html import skip_slow_optional_imports
+    from nianbao.slow_imports import skip_slow_optional_imports
 
     skip_slow_optional_imports()
     import papermill
