@@ -169,6 +169,17 @@ def test_refused_report_stops_what_was_started_for_it(tmp_path):
     assert not leftover, "the kernel's socket folder was left behind"
 
 
+def test_quick_exit_leaves_profilers_their_results(tmp_path):
+    """The command line skips the interpreter's teardown, but not under a profiler: it writes
+    its results only after the program ends."""
+    stats = tmp_path / "check.prof"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(stats), "build.py",
+                           "check", "--year", "2020"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == exits.OK, done.stderr
+    assert stats.stat().st_size > 0
+
+
 def test_runner_uses_the_shared_exit_codes():
     from nianbao.batch import runner
 

@@ -28,9 +28,14 @@ def leave(code: int) -> NoReturn:
 
     Once nbconvert, papermill and pandas are loaded, freeing every module object at exit costs
     about half a second after the work is done. The exit handlers (the browser, temporary
-    folders, logs) still run and the streams are flushed; only the teardown is skipped.
+    folders, logs) still run and the streams are flushed; only the teardown is skipped. Under a
+    profiler, tracer or debugger the process exits the ordinary way, so that they can write
+    their results.
     """
     import atexit
+
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)
 
     for stream in (sys.stdout, sys.stderr):
         try:

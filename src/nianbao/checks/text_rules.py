@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import ahocorasick
+
 # Words by which a text speaks of its own agency as a town, or as a sub-district.
 SELF_WORDS = {
     "镇": ("全镇", "本镇", "我镇", "镇村两级", "镇直"),
@@ -37,46 +39,42 @@ def fingerprint_similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 class NameIndex:
-    """Registry names indexed by their last two characters, to find them in text in linear time.
+    """Registry names in an Aho-Corasick automaton, to find them all in one pass over a text.
 
-    Each occurrence of a character that ends some name (道, 镇, 府 …) is a candidate end; only
-    the lengths of names ending in the same two characters (街道, 政府 …) are tried, longest
-    first, so the cost does not grow with the number of agencies.
+    The cost of a text does not grow with the number of agencies; where several names end at
+    the same place, the longest counts (浮山街道, not 街道).
     """
 
     def __init__(self, names: dict[str, set[str]]):
         self.names = names
-        lengths: dict[str, set[int]] = {}
+        self._automaton = ahocorasick.Automaton()
         for name in names:
-            lengths.setdefault(name[-2:], set()).add(len(name))
-        # A one-character name is the shortest candidate at any end: tried after the others.
-        self.single = {name for name in names if len(name) == 1}
-        self.lengths = {tail: sorted(ls, reverse=True) for tail, ls in lengths.items()
-                        if len(tail) == 2}
-        ends = "".join(sorted({name[-1] for name in names}))
-        self.ends = re.compile("[" + re.escape(ends) + "]") if ends else None
+            self._automaton.add_word(name, len(name))
+        if names:
+            self._automaton.make_automaton()
 
     def others_in(self, text: str, own_id: str) -> list[str]:
         """Names of other agencies the text mentions, in order of appearance (at each place the
         longest name that ends there)."""
-        if self.ends is None:
+        if not self.names:
             return []
         hits: dict[str, None] = {}
-        no_lengths: list[int] = []
-        for m in self.ends.finditer(text):
-            end = m.end()
-            for length in self.lengths.get(text[end - 2 : end], no_lengths) if end > 1 else ():
-                if length > end:
-                    continue
-                owners = self.names.get(text[end - length : end])
-                if owners:
-                    if own_id not in owners:
-                        hits[text[end - length : end]] = None
-                    break
+        end, longest = -1, 0
+        for at, length in self._automaton.iter(text):  # ordered by where the names end
+            if at != end:
+                self._keep(text, end, longest, own_id, hits)
+                end, longest = at, length
             else:
-                if m.group(0) in self.single and own_id not in self.names[m.group(0)]:
-                    hits[m.group(0)] = None
+                longest = max(longest, length)
+        self._keep(text, end, longest, own_id, hits)
         return list(hits)
+
+    def _keep(self, text: str, end: int, length: int, own_id: str, hits: dict) -> None:
+        if end < 0:
+            return
+        name = text[end - length + 1 : end + 1]
+        if own_id not in self.names[name]:
+            hits[name] = None
 
 
 def kind_wording_hits(text: str, kind: str) -> list[str]:
