@@ -517,7 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
         add(sub, common)
     from nianbao.forms.commands import add_form_commands
 
-    add_form_commands(sub, common)  # template, import
+    add_form_commands(sub, common, _year)  # template, import
     return parser
 
 

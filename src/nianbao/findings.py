@@ -53,8 +53,8 @@ class Finding:
             "severity": self.severity,
             "cells": list(self.cells),
             "labels": list(self.labels),
-            "expected": _plain(self.expected),
-            "actual": _plain(self.actual),
+            "expected": plain_value(self.expected),
+            "actual": plain_value(self.actual),
             "message": self.message,
             "file": self.file,
             "line": self.line,
@@ -74,7 +74,9 @@ class Finding:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
-def _plain(value):
+def plain_value(value):
+    """A finding's expected or actual value as JSON wants it (numpy scalars unwrapped, whole
+    floats as ints, anything else unusual as text)."""
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and value.is_integer():

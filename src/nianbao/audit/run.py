@@ -14,7 +14,7 @@ from pathlib import Path
 
 from nianbao.audit.checks import prose_findings, table_findings
 from nianbao.errors import UnreadableDocument
-from nianbao.findings import SEVERITY_ORDER, Finding
+from nianbao.findings import SEVERITY_ORDER, Finding, plain_value
 from nianbao.ingest.model import PublishedReport
 from nianbao.ingest.read import read_report
 
@@ -138,8 +138,8 @@ def report_json(a: Audited) -> dict:
 
 def finding_json(f: Finding) -> dict:
     return {"rule": f.rule, "severity": f.severity, "cells": list(f.cells),
-            "labels": list(f.labels), "expected": _plain(f.expected),
-            "actual": _plain(f.actual), "message": f.message,
+            "labels": list(f.labels), "expected": plain_value(f.expected),
+            "actual": plain_value(f.actual), "message": f.message,
             "quote": getattr(f, "quote", None), "section": getattr(f, "section", None),
             "span": list(f.span) if getattr(f, "span", None) else None}
 
@@ -149,16 +149,6 @@ def _num(v):
         return None
     v = float(v)
     return int(v) if v.is_integer() else v
-
-
-def _plain(v):
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    if v is not None and not isinstance(v, (int, float, str, bool, list)):
-        return str(v)
-    return v
 
 
 def run_cli(paths: list[Path], *, as_json: bool, out: Path, jobs: int,

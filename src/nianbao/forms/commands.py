@@ -40,15 +40,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     return exits.OK if report.ok and not has_errors else exits.FAILED
 
 
-def add_form_commands(sub, common: argparse.ArgumentParser) -> None:
+def add_form_commands(sub, common: argparse.ArgumentParser, year_type) -> None:
     """Register ``template`` and ``import`` on the command line's subparsers (``common``: the
-    options every command takes, such as ``--project`` and ``--data``)."""
+    options every command takes, such as ``--project`` and ``--data``; ``year_type``: the
+    command line's check of a ``--year`` value, so that every command words it alike)."""
     p = sub.add_parser(
         "template", parents=[common], help="生成供各单位填报的 Excel 填报表（每个单位一个工作表）",
         description="按报告年度的统一格式生成填报表：表二、表三、表四、收费情况、发布日期和正文；"
                     "填报项以外的内容受保护，表三、表四带自动核对公式。",
     )
-    p.options.add_argument("--year", required=True, type=int, metavar="YEAR", help="报告年度")
+    p.options.add_argument("--year", required=True, type=year_type, metavar="YEAR",
+                           help="报告年度")
     who = p.options.add_mutually_exclusive_group(required=True)
     who.add_argument("--agency", action="append", metavar="ID", help="单位标识（可重复）")
     who.add_argument("--region", help="区域（按 agencies.csv 的 region 列）的全部单位")
