@@ -18,6 +18,7 @@ import numpy as np
 from nianbao.checks.forked import ForkedPool, can_fork, usable_cores
 from nianbao.checks.validate import plan, prepare_rows, scoped
 from nianbao.data.dataset import Dataset, add_texts, fill_inputs, load_tables, loaded_years
+from nianbao.data.heap import keep_freed_memory
 from nianbao.data.layout import INPUT_REFS
 from nianbao.data.loading import (
     StatsReader,
@@ -54,8 +55,10 @@ def check_data(
 
     workers = usable_cores() if jobs is None else jobs
     read = read_stats_files
-    if workers >= 2 and can_fork() and (jobs is not None
-                                        or stats_bytes(data_dir) >= PARALLEL_READ_BYTES):
+    large = stats_bytes(data_dir) >= PARALLEL_READ_BYTES
+    if large:
+        keep_freed_memory()
+    if workers >= 2 and can_fork() and (jobs is not None or large):
         read = parallel_reader(workers)
     ds = load_tables(data_dir, years, agencies, read=read)
     if jobs is None and len(ds.key_list) < MIN_ROWS or workers < 2 or not can_fork():

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nianbao.data.codes import mark, take
+from nianbao.data.codes import CHUNK, mark, take
 from nianbao.data.layout import INPUT_REFS
 from nianbao.data.loading import (
     StatsReader,
@@ -260,7 +260,7 @@ def load_tables(
     usable = cells["valid"].to_numpy(dtype=bool)
     valid = cells if usable.all() else cells[usable]  # usually all: no copy of 60 million rows
     keys, rows = _keys(valid)
-    keys["format"] = keys["year"].map(lambda y: format_for_year(y).id)
+    keys["format"] = keys["year"].map({y: format_for_year(y).id for y in keys["year"].unique()})
     deadlines, problems = load_deadlines(data_dir)
     findings += problems
     refs = _all_refs()
@@ -318,12 +318,16 @@ def _matrix(valid: pd.DataFrame, keys: pd.DataFrame, rows: np.ndarray | None,
     by_category = np.array([ref_index.get(c, -1) for c in ref_cat.categories] + [-1],
                            dtype=np.int32)
     cols = take(by_category, ref_codes)
-    if (cols >= 0).all():  # one flat index for the three matrices
-        at = rows * m
-        at += cols
-        np.put(values, at, valid["value_num"].to_numpy(dtype=float))
-        np.put(blank, at, valid["blank"].to_numpy(dtype=bool))
-        np.put(present, at, True)
+    if (cols >= 0).all():  # one flat index for the three matrices, a chunk of cells at a time
+        numbers = valid["value_num"].to_numpy(dtype=float)
+        blanks = valid["blank"].to_numpy(dtype=bool)
+        for lo in range(0, len(rows), CHUNK):
+            hi = lo + CHUNK
+            at = rows[lo:hi] * m
+            at += cols[lo:hi]
+            np.put(values, at, numbers[lo:hi])
+            np.put(blank, at, blanks[lo:hi])
+            np.put(present, at, True)
     else:
         values[rows, cols] = valid["value_num"].to_numpy(dtype=float)
         blank[rows, cols] = valid["blank"].to_numpy(dtype=bool)

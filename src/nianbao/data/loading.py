@@ -591,7 +591,7 @@ def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
     """Unknown agencies, unknown or misplaced cell ids, duplicated cells: reported, then ignored."""
     findings = []
     valid_refs = _valid_refs_by_year(cells["year"].unique())
-    known_agency = cells["agency_id"].isin(registry.index)
+    known_agency = _in_registry(cells["agency_id"], registry)
     for (file, agency), grp in cells[~known_agency].groupby(["file", "agency_id"], sort=True,
                                                             observed=True):
         findings.append(Finding(
@@ -646,6 +646,14 @@ def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
         ))
     cells["valid"] = usable & ~dup
     return findings
+
+
+def _in_registry(agency: pd.Series, registry: pd.DataFrame) -> pd.Series:
+    """Which cells belong to an agency of the registry (judged once per distinct id)."""
+    if not isinstance(agency.dtype, pd.CategoricalDtype):
+        return agency.isin(registry.index)
+    known = np.append(agency.cat.categories.isin(registry.index), False)  # code -1: missing
+    return pd.Series(take(known, np.asarray(agency.cat.codes)), index=agency.index)
 
 
 def _rows_of(years: np.ndarray, year: int) -> slice | np.ndarray:
