@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from datadir import agency_row, write_dataset, zero_report
 from nianbao.checks.validate import check
@@ -163,3 +165,65 @@ def test_cli_exit_codes_and_json(tmp_path):
 def test_cli_missing_registry_is_unreadable(tmp_path):
     result = cli("--data", str(tmp_path / "nowhere"))
     assert result.returncode == 2 and "agencies.csv" in result.stdout
+
+
+# ------------------------------------------------------------------ narrative sections
+
+_LINES = ["## 总体情况", "## 存在的主要问题及改进情况", "## 其他需要报告的事项", "## 未知标题",
+          "##总体情况", "### （一）主动公开", "正文一句。", "", "  ", " ## 总体情况"]
+_BREAKS = ["\n", "\n", "\r\n", "\r", "\u2028", "\x0c", "\x85"]
+
+
+def plain_sections(body: str, body_line: int, titles: dict[str, str]):
+    """Line by line: a ``## `` heading opens its section (or none, when unknown)."""
+    from nianbao.data.loading import PROSE_SECTIONS
+
+    sections: dict[str, list[str]] = {}
+    unknown, current = [], None
+    for offset, line in enumerate(body.splitlines()):
+        if line.startswith("## "):
+            current = titles.get(line[3:].strip())
+            if current not in PROSE_SECTIONS:
+                unknown.append(body_line + offset)
+                current = None
+                continue
+            sections.setdefault(current, [])
+        elif current is not None:
+            sections[current].append(line)
+    return {k: "\n".join(v).strip() for k, v in sections.items()}, unknown
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_LINES), st.sampled_from(_BREAKS)), max_size=14),
+       st.sampled_from([2020, 2021]))
+def test_sections_read_as_line_by_line(lines, year):
+    from nianbao.data.loading import _section_titles, parse_prose
+
+    front = "---\npublished: 2022-01-20\n---\n"
+    body = "前言。\n" + "".join(line + brk for line, brk in lines)  # file line 4 on
+    prose, findings = parse_prose(front + body, year, "text.md")
+    sections, unknown = plain_sections(body, 4, _section_titles(year))
+    assert prose.sections == sections
+    assert list(prose.sections) == list(sections)  # in the order they first appear
+    assert [f.line for f in findings if f.rule == "IN_text_heading"] == unknown
+
+
+# ------------------------------------------------------------------ UTF-8 check of large files
+
+_PIECES = [b"a", b",", b"\n", "元".encode(), "万元".encode(), "é".encode(), b"\xff", b"\xe5\x85",
+           b"\x80", "𠀀".encode(), b"\xed\xa0\x80"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=40), st.integers(1, 9))
+def test_utf8_judged_by_non_ascii_runs_as_by_decoding(pieces, chunk):
+    from nianbao.data.loading import _valid_non_ascii_runs
+
+    raw = b"x" * 4000 + b"".join(pieces) + "元".encode()  # mostly ASCII, as a statistics file
+    try:
+        raw.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    dense = sum(b >= 0x80 for b in raw) > len(raw) // 32  # then it decodes the whole file
+    assert _valid_non_ascii_runs(raw, chunk=chunk) == (valid and not dense)

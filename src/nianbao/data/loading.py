@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -71,12 +72,32 @@ def read_utf8_bytes(path: Path) -> tuple[bytes | None, Finding | None]:
         return None, problem
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8):]
-    if not raw.isascii():
+    if not raw.isascii() and not _valid_non_ascii_runs(raw):
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             return None, _encoding_problem(path, raw, exc)
     return raw, None
+
+
+def _valid_non_ascii_runs(raw: bytes, chunk: int = 1 << 24) -> bool:
+    """Whether ``raw`` is valid UTF-8, judged by its runs of non-ASCII bytes alone: no UTF-8
+    sequence contains an ASCII byte, so the whole is valid when each run decodes on its own.
+    A statistics file is mostly ASCII (a unit here and there): this avoids decoding hundreds of
+    megabytes. False also when there are too many runs to be worth it (decode it all then)."""
+    view = np.frombuffer(raw, dtype=np.uint8)
+    high = [np.flatnonzero(view[at:at + chunk] >= 0x80) + at for at in range(0, len(view), chunk)]
+    where = np.concatenate(high)
+    if len(where) > len(raw) // 32:
+        return False
+    breaks = np.flatnonzero(np.diff(where) > 1)
+    starts, ends = where[np.r_[0, breaks + 1]], where[np.r_[breaks, len(where) - 1]] + 1
+    try:
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+            raw[start:end].decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _read_raw(path: Path | str) -> tuple[bytes | None, Finding | None]:
@@ -735,25 +756,22 @@ def parse_prose(text: str, year: int, where: str) -> tuple[Prose, list[Finding]]
                                 message="缺少 YAML 头部信息（以“---”开始，"
                                         "至少包含 published 发布日期）"))
     if not findings:
-        findings += _check_meta(meta, year, where, _key_lines(text))
+        findings += _check_meta(meta, year, where, text)
     titles = _section_titles(year)
     sections: dict[str, list[str]] = {}
-    current = None
-    for offset, line in enumerate(body.splitlines()):
-        if line.startswith("## "):
-            heading = line[3:].strip()
-            current = titles.get(heading)
-            if current not in PROSE_SECTIONS:
-                findings.append(Finding(
-                    rule="IN_text_heading", severity="error", file=where, line=body_line + offset,
-                    message=f"无法识别的二级标题“{heading}”：正文只应包含"
-                            "“## 总体情况”“## 存在的主要问题及改进情况”“## 其他需要报告的事项”",
-                ))
-                current = None
-                continue
-            sections.setdefault(current, [])
-        elif current is not None:
-            sections[current].append(line)
+    lines = body.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("## ")]
+    for at, end in pairwise([*starts, len(lines)]):
+        heading = lines[at][3:].strip()
+        current = titles.get(heading)
+        if current not in PROSE_SECTIONS:
+            findings.append(Finding(
+                rule="IN_text_heading", severity="error", file=where, line=body_line + at,
+                message=f"无法识别的二级标题“{heading}”：正文只应包含"
+                        "“## 总体情况”“## 存在的主要问题及改进情况”“## 其他需要报告的事项”",
+            ))
+            continue  # its lines belong to no section
+        sections.setdefault(current, []).extend(lines[at + 1:end])
     return Prose(meta=meta, sections={k: "\n".join(v).strip() for k, v in sections.items()},
                      path=where), findings
 
@@ -792,14 +810,14 @@ FEE_NAMES = {"fee_notices_issued": "收费通知件数", "fee_notices_amount_yua
              "fee_collected_yuan": "实际收取金额（元）"}
 
 
-def _check_meta(meta: dict, year: int, where: str, lines: dict[str, int]) -> list[Finding]:
-    """Findings for unusable front-matter values; those values are removed from ``meta`` so
-    that nothing downstream computes with them."""
+def _check_meta(meta: dict, year: int, where: str, text: str) -> list[Finding]:
+    """Findings for unusable front-matter values (at their line of ``text``, the file); those
+    values are removed from ``meta`` so that nothing downstream computes with them."""
     findings = []
 
     def problem(message: str, key: str) -> None:
         findings.append(Finding(rule="IN_front_matter", severity="error", file=where,
-                                line=lines.get(key, 1), message=message, year=year))
+                                line=_key_lines(text).get(key, 1), message=message, year=year))
         meta.pop(key, None)
 
     published = meta.get("published")
