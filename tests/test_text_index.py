@@ -52,3 +52,30 @@ def test_fingerprint_equals_sentence_by_sentence(text):
 )
 def test_name_index_finds_the_longest_name_at_every_end(names, text, own):
     assert NameIndex(names).others_in(text, own) == plain_others(names, text, own)
+
+
+def plain_maybe_soft(text: str) -> bool:
+    """Newline by newline (the first at the very start ends the look)."""
+    bare = text.replace("# ", "#")
+    if any(c in bare for c in " \t　\r"):
+        return True
+    pos = text.find("\n")
+    while pos > 0:
+        if text[pos - 1] not in "。！？!?；;：:\n" and text[pos + 1:pos + 2] not in (
+                "\n", "#", "|", ">", "*", "-", "（", "(", ""):
+            return True
+        pos = text.find("\n", pos + 1)
+    return False
+
+
+# line breaks and plain text most often, as in a narrative; the rest now and then
+_SOFT_PIECES = ["\n", "\n", "\n", "文", "文", "文", "。", "；", "：", "!", "?", "#", "|", ">", "*",
+                "-", "（", "(", "# ", " ", "　", "\t", "\r"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_SOFT_PIECES), max_size=30).map("".join))
+def test_soft_line_breaks_found_as_newline_by_newline(text):
+    from nianbao.checks.prose_text import _maybe_soft
+
+    assert _maybe_soft(text) == plain_maybe_soft(text)

@@ -134,15 +134,15 @@ def _maybe_soft(text: str) -> bool:
     bare = text.replace("# ", "#") if "# " in text else text
     if " " in bare or "\t" in bare or "　" in bare or "\r" in bare:
         return True
-    pos = text.find("\n")
-    while pos > 0:
-        if text[pos - 1] not in _HARD_BEFORE + "\n" and text[pos + 1:pos + 2] not in _SOFT_NEXT:
-            return True
-        pos = text.find("\n", pos + 1)
-    return False
+    if text.startswith("\n"):  # such a text is taken as it is
+        return False
+    return _SOFT_NEWLINE.search(text) is not None
 
 
-_SOFT_NEXT = ("\n", "#", "|", ">", "*", "-", "（", "(", "")
+#: A line break that may only wrap a line: neither after closing punctuation or a blank line,
+#: nor before a blank line, a heading or a list marker, nor at the end. It opens with the line
+#: break itself, which the regex engine finds by a fast scan.
+_SOFT_NEWLINE = re.compile(rf"\n(?<=[^{re.escape(_HARD_BEFORE)}\n]\n)(?=[^\n#|>*\-（(])")
 
 
 def normalize(text: str) -> Normalized:
