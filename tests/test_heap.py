@@ -1,4 +1,5 @@
-"""The memory settings of a national check: freed arrays stay in the heap for reuse."""
+"""The memory settings of a national check: freed arrays stay in the heap for reuse while the
+data set loads, and go back to the system afterwards."""
 
 from __future__ import annotations
 
@@ -11,32 +12,35 @@ import pytest
 PROBE = textwrap.dedent("""
     import sys
     import numpy as np
-    from nianbao.data.heap import keep_freed_memory
+    from contextlib import nullcontext
+    from nianbao.data.heap import freed_memory_reused
 
     def resident_mb():
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * 4096 // 2**20
 
-    kept = keep_freed_memory() if sys.argv[1] == "keep" else None
+    settings = freed_memory_reused() if sys.argv[1] == "reuse" else nullcontext()
     before = resident_mb()
-    block = np.ones(300 * 2**20, dtype=np.uint8)  # touched: 300 MB resident
-    del block
-    print(kept, resident_mb() - before)
+    with settings as kept:
+        block = np.ones(300 * 2**20, dtype=np.uint8)  # touched: 300 MB resident
+        del block
+        inside = resident_mb() - before
+    print(kept, inside, resident_mb() - before)
 """)
 
 
-def _probe(mode: str) -> tuple[str, int]:
-    out = subprocess.run([sys.executable, "-c", PROBE, mode], capture_output=True, text=True,
-                         check=True).stdout.split()
-    return out[0], int(out[1])
+def _probe(mode: str) -> tuple[str, int, int]:
+    kept, inside, after = subprocess.run(
+        [sys.executable, "-c", PROBE, mode], capture_output=True, text=True, check=True,
+    ).stdout.split()
+    return kept, int(inside), int(after)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc allocator settings")
-def test_freed_memory_stays_for_reuse():
-    kept, grown = _probe("keep")
+def test_freed_memory_is_kept_while_loading_and_returned_after():
+    kept, inside, after = _probe("reuse")
     assert kept == "True"
-    assert grown >= 250  # the freed array's pages are still the process's, ready for reuse
-    default_kept, default_grown = _probe("default")
-    assert default_kept == "None"
-    assert default_grown < 50  # by default glibc gives a block this large straight back
-
+    assert inside >= 250  # the freed array's pages are still the process's, ready for reuse
+    assert after < 50  # and handed back when the load is over
+    _, default_inside, _ = _probe("default")
+    assert default_inside < 50  # by default glibc gives a block this large straight back

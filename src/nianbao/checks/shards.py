@@ -11,6 +11,7 @@ than it saves there).
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from nianbao.checks.forked import ForkedPool, can_fork, usable_cores
 from nianbao.checks.validate import plan, prepare_rows, scoped
 from nianbao.data.dataset import Dataset, add_texts, fill_inputs, load_tables, loaded_years
-from nianbao.data.heap import keep_freed_memory
+from nianbao.data.heap import freed_memory_reused
 from nianbao.data.layout import INPUT_REFS
 from nianbao.data.loading import (
     StatsReader,
@@ -56,11 +57,10 @@ def check_data(
     workers = usable_cores() if jobs is None else jobs
     read = read_stats_files
     large = stats_bytes(data_dir) >= PARALLEL_READ_BYTES
-    if large:
-        keep_freed_memory()
     if workers >= 2 and can_fork() and (jobs is not None or large):
         read = parallel_reader(workers)
-    ds = load_tables(data_dir, years, agencies, read=read)
+    with freed_memory_reused() if large else nullcontext():
+        ds = load_tables(data_dir, years, agencies, read=read)
     if jobs is None and len(ds.key_list) < MIN_ROWS or workers < 2 or not can_fork():
         add_texts(ds, years, agencies)
         return ds, check(ds, agencies=agencies, years=years)

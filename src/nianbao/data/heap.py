@@ -1,12 +1,12 @@
-"""Memory settings of a process that loads a national data set.
+"""Memory settings while a national data set is loaded.
 
 Loading tens of millions of cells makes and frees arrays of hundreds of megabytes, one after
 the other. By default glibc hands each such array straight back to the system and maps fresh
 memory for the next, and NumPy asks for transparent huge pages, which the kernel may compact
 memory to provide; every page of every temporary is then faulted in again, which on a virtual
-machine costs more than the work done in many of those arrays. Kept in the heap,
-freed memory is reused without a fault; the price is a higher resident size, which a
-national check (one process, ending soon) can pay.
+machine costs more than the work done in many of those arrays. While the settings hold, freed
+memory stays in the heap and is reused without a fault; afterwards it is handed back, so that
+the process does not keep the peak of the load for the rest of its life.
 """
 
 from __future__ import annotations
@@ -14,27 +14,52 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-# mallopt parameters (glibc malloc.h)
-_M_TRIM_THRESHOLD = -1
-_M_MMAP_MAX = -4
+# mallopt parameters (glibc malloc.h) and their default values
+_M_TRIM_THRESHOLD, _TRIM_DEFAULT = -1, 128 * 1024
+_M_MMAP_MAX, _MMAP_MAX_DEFAULT = -4, 65536
 
 
-def keep_freed_memory() -> bool:
-    """Make this process (and the workers it forks later) reuse freed memory instead of
-    returning it to the system; True when the allocator took the settings."""
+@contextmanager
+def freed_memory_reused() -> Iterator[bool]:
+    """Within the block, freed memory is reused instead of returned to the system (yields
+    whether the allocator took the settings); on leaving, the defaults come back and the
+    memory the heap no longer uses is returned."""
+    hugepages = _numpy_hugepages()
+    was = hugepages(False) if hugepages else None
+    libc = _glibc()
+    kept = bool(libc) and bool(libc.mallopt(_M_MMAP_MAX, 0)) and bool(
+        libc.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1))  # never from a mapping; the top never trimmed
+    try:
+        yield kept
+    finally:
+        if libc:
+            libc.mallopt(_M_MMAP_MAX, _MMAP_MAX_DEFAULT)
+            libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_DEFAULT)
+            libc.malloc_trim(0)
+        if hugepages and was is not None:
+            hugepages(was)
+
+
+def _numpy_hugepages():
+    """NumPy's switch for asking huge pages for large arrays (None where it has none)."""
     import numpy as np
 
-    hugepages = getattr(getattr(np, "_core", None), "multiarray", None)
-    if hasattr(hugepages, "_set_madvise_hugepage"):
-        hugepages._set_madvise_hugepage(False)
+    multiarray = getattr(getattr(np, "_core", None), "multiarray", None)
+    return getattr(multiarray, "_set_madvise_hugepage", None)
+
+
+def _glibc():
+    """glibc's malloc controls, or None (another platform, or musl, which has no mallopt)."""
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
-        return False
+        mallopt, trim = libc.mallopt, libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    # every block from the heap, never from its own mapping; the heap's top never trimmed
-    return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, 2**31 - 1))
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return libc
