@@ -84,7 +84,7 @@ def _valid_non_ascii_runs(raw: bytes, chunk: int = 1 << 24) -> bool:
     """Whether ``raw`` is valid UTF-8, judged by its runs of non-ASCII bytes alone: no UTF-8
     sequence contains an ASCII byte, so the whole is valid when each run decodes on its own.
     A statistics file is mostly ASCII (a unit here and there): this avoids decoding hundreds of
-    megabytes. False also when there are too many runs to be worth it (decode it all then)."""
+    megabytes. False also when too many bytes are not ASCII for this to pay (decode it all then)."""
     view = np.frombuffer(raw, dtype=np.uint8)
     high = [np.flatnonzero(view[at:at + chunk] >= 0x80) + at for at in range(0, len(view), chunk)]
     where = np.concatenate(high)
