@@ -11,6 +11,11 @@
 2. ``--baseline``: in this process, load and validate at one size, and compare the vectorised
    engine with a baseline that checks the same formula rules one agency-year at a time in
    plain Python (the way a per-report script would).
+3. ``--before CHECKOUT``: ``build.py check`` at n by an older checkout and by this one, in turn
+   (``--rounds`` times each); prints every run, the medians and their ratio, and whether every
+   run found the same. On a machine whose speed drifts, only such side-by-side runs compare.
+
+    .venv/bin/python benchmarks/bench_check.py --n 300000 --skip-scale --before ../old
 
 Not a test: the figures depend on the machine and its load (printed with them).
 """
@@ -21,12 +26,15 @@ import argparse
 import csv
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+from bench_batch import tree_env
 
 ROOT = Path(__file__).resolve().parents[1]
 YEARS = list(range(2019, 2025))
@@ -129,16 +137,19 @@ def dataset_of(work: Path, n: int) -> tuple[Path, int]:
     return path, copies * per_district
 
 
-def check_process(data: Path) -> tuple[float, float, float, float, int]:
-    """``build.py check`` in a process of its own: wall s, CPU s (with its workers), peak RSS of
-    one process (GiB), peak proportional memory of the process tree (GiB), exit code.
+def check_process(data: Path, root: Path = ROOT,
+                  out=subprocess.DEVNULL) -> tuple[float, float, float, float, int]:
+    """``build.py check`` of the checkout ``root`` in a process of its own (its findings to
+    ``out``): wall s, CPU s (with its workers), peak RSS of one process (GiB), peak proportional
+    memory of the process tree (GiB), exit code.
 
     Forked workers share the parent's pages, so each one's RSS counts them again; the tree's
     summed PSS (polled) is the memory the check really holds.
     """
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "check", "--data",
-                             str(data)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, str(root / "build.py"), "check", "--data",
+                             str(data)], cwd=root, env=tree_env(root), stdout=out,
+                            stderr=subprocess.DEVNULL)
     peak = [0]
     done = threading.Event()
 
@@ -197,6 +208,30 @@ def scale(work: Path, n: int) -> list[tuple[int, float, float, float]]:
     return rows
 
 
+def before_after(work: Path, n: int, before: Path, rounds: int) -> None:
+    """The same check by an older checkout and by this one, in turn: this machine's speed
+    drifts by tens of percent within the hour, so only runs side by side compare."""
+    data, actual = dataset_of(work, n)
+    times: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
+    found: dict[str, set[bytes]] = {"before": set(), "after": set()}
+    for _ in range(rounds):
+        for label, root in (("before", before), ("after", ROOT)):
+            with tempfile.TemporaryFile() as out:
+                wall, cpu, _, pss, code = check_process(data, root, out)
+                out.seek(0)
+                found[label].add(out.read())
+            times[label].append((wall, cpu))
+            print(f"{label:6s} {actual:,} agency-years: {wall:6.1f} s wall {cpu:6.1f} s CPU "
+                  f"{pss:5.2f} GiB  exit {code}  (load {os.getloadavg()[0]:.1f})", flush=True)
+    wall = {k: statistics.median(w for w, _ in v) for k, v in times.items()}
+    cpu = {k: statistics.median(c for _, c in v) for k, v in times.items()}
+    print(f"median of {rounds}: before {wall['before']:.1f} s wall {cpu['before']:.1f} s CPU; "
+          f"after {wall['after']:.1f} s wall {cpu['after']:.1f} s CPU; before/after "
+          f"{wall['before'] / wall['after']:.2f}× wall, {cpu['before'] / cpu['after']:.2f}× CPU")
+    same = len(found["before"] | found["after"]) == 1
+    print(f"findings of every run identical: {'yes' if same else 'NO'}")
+
+
 def baseline(work: Path, n: int) -> None:
     from nianbao.checks.validate import validate
     from nianbao.data.dataset import load
@@ -222,12 +257,19 @@ def main() -> None:
     parser.add_argument("--baseline", action="store_true",
                         help="also compare with the per-agency-year baseline (at ≤ 18,000)")
     parser.add_argument("--work", type=Path, help="keep the synthetic data here (reused)")
+    parser.add_argument("--before", type=Path,
+                        help="an older checkout: check at --n by it and by this one in turn")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --before (default 3)")
+    parser.add_argument("--skip-scale", action="store_true", help="skip the sizes up to --n")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        scale(work, args.n)
+        if not args.skip_scale:
+            scale(work, args.n)
+        if args.before:
+            before_after(work, args.n, args.before.resolve(), args.rounds)
         if args.baseline:
             baseline(work, min(args.n, DISTRICT_AGENCIES * len(YEARS)))
 
