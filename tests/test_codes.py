@@ -31,3 +31,12 @@ def test_codes_type_is_the_type_pandas_keeps():
     for n in (1, 126, 127, 128, 32_766, 32_767, 40_000):
         cat = pd.Categorical.from_codes(np.zeros(3, dtype=np.int64), categories=range(n))
         assert cat.codes.dtype == codes.codes_dtype(n)
+
+
+def test_per_cell_spreads_category_flags_and_marks_missing_cells():
+    from nianbao.data.codes import per_cell
+
+    codes = np.array([1, 0, -1, 1], dtype=np.int8)
+    assert per_cell([True, False], codes, False).tolist() == [False, True, False, False]
+    assert per_cell([True, False], codes, True).tolist() == [False, True, True, False]
+    assert per_cell([], np.array([-1], dtype=np.int8), True).tolist() == [True]

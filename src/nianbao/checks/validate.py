@@ -27,7 +27,7 @@ from nianbao.checks.text_rules import (
     kind_wording_hits,
     text_fingerprint,
 )
-from nianbao.data.codes import take
+from nianbao.data.codes import per_cell
 from nianbao.data.dataset import Dataset
 from nianbao.data.loading import (
     AGENCY_KINDS,
@@ -328,8 +328,8 @@ def _types(ds: Dataset, fmt: ReportFormat, rule: Rule, rows: np.ndarray) -> list
                for c in t.columns}
     cells = ds.cells
     cells = cells[cells["valid"].to_numpy(dtype=bool) & (cells["format"] == fmt.id).to_numpy()
-                  & take(_doubtful_values(cells["value"].array, columns),
-                         np.asarray(cells["value"].cat.codes))]
+                  & per_cell(_doubtful_values(cells["value"].array, columns),
+                             np.asarray(cells["value"].cat.codes), True)]
     if not len(cells):
         return []
     refs = cells["ref"]  # categorical: every map below works on the distinct ids only
@@ -396,13 +396,12 @@ def _doubtful_values(values: pd.Categorical, columns: dict) -> np.ndarray:
     mins = [float(c.min) for c in columns.values() if c.min is not None]
     highest_min = max((m for m in mins if m == m), default=-np.inf)
     smallest_limit = min(PLAUSIBLE_MAX.values())
-    out = np.zeros(len(values.categories) + 1, dtype=bool)  # code -1 (missing) at the end
-    for k, (number, blank, unit) in enumerate(parsed_categories(values.categories)):
-        out[k] = (unit != "" or (not blank and number != number)
-                  or (number == number and (number != round(number) or number < highest_min
-                                            or abs(number) > smallest_limit)))
-    out[-1] = True
-    return out
+    return np.array([
+        unit != "" or (not blank and number != number)
+        or (number == number and (number != round(number) or number < highest_min
+                                  or abs(number) > smallest_limit))
+        for number, blank, unit in parsed_categories(values.categories)
+    ], dtype=bool)
 
 
 @_text_rule("R6b_blank_cells")

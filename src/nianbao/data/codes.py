@@ -35,6 +35,12 @@ def take(table: np.ndarray, *codes: np.ndarray) -> np.ndarray:
     return out
 
 
+def per_cell(flags, codes: np.ndarray, missing: bool) -> np.ndarray:
+    """A flag given for each category, for every cell by its code; a cell of code -1 (missing)
+    gets ``missing``."""
+    return take(np.append(np.asarray(flags, dtype=bool), missing), codes)
+
+
 def mark(table: np.ndarray, *codes: np.ndarray) -> None:
     """``table[codes] = True`` a chunk at a time (see ``take``)."""
     for at in range(0, len(codes[0]), CHUNK):

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nianbao.data.codes import CHUNK, mark, take
+from nianbao.data.codes import CHUNK, mark, per_cell, take
 from nianbao.data.layout import INPUT_REFS
 from nianbao.data.loading import (
     StatsReader,
@@ -333,8 +333,7 @@ def _matrix(valid: pd.DataFrame, keys: pd.DataFrame, rows: np.ndarray | None,
         blank[rows, cols] = valid["blank"].to_numpy(dtype=bool)
         present[rows, cols] = True
     unit = valid["unit"].array
-    filled = np.array([u != "" for u in unit.categories] + [True])  # code -1: missing
-    with_unit = filled[np.asarray(unit.codes)]
+    with_unit = per_cell([u != "" for u in unit.categories], np.asarray(unit.codes), True)
     units = {
         (int(r), ref): u
         for r, ref, u in zip(rows[with_unit], np.asarray(valid["ref"].array[with_unit]),

@@ -24,7 +24,7 @@ import pandas as pd
 import yaml
 from pandas.api.types import union_categoricals
 
-from nianbao.data.codes import codes_dtype, mark, take
+from nianbao.data.codes import codes_dtype, mark, per_cell, take
 from nianbao.data.layout import (
     AGENCIES_FILE,
     AGENCY_COLUMNS,
@@ -85,9 +85,7 @@ def _valid_non_ascii_runs(raw: bytes, chunk: int = 1 << 24) -> bool:
     sequence contains an ASCII byte, so the whole is valid when each run decodes on its own.
     A statistics file is mostly ASCII (a unit here and there): this avoids decoding hundreds of
     megabytes. False also when too many bytes are not ASCII for this to pay (decode it all then)."""
-    view = np.frombuffer(raw, dtype=np.uint8)
-    high = [np.flatnonzero(view[at:at + chunk] >= 0x80) + at for at in range(0, len(view), chunk)]
-    where = np.concatenate(high)
+    where = _byte_offsets(raw, lambda part: part >= 0x80, chunk)
     if len(where) > len(raw) // 32:
         return False
     breaks = np.flatnonzero(np.diff(where) > 1)
@@ -182,9 +180,8 @@ def _nonblank_rows(frame: pd.DataFrame) -> np.ndarray:
 def _empty(values: pd.Series) -> np.ndarray:
     """Cells with no text (a missing field, or an empty one)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy()
-        filled = np.array([str(c).strip() != "" for c in values.cat.categories] + [False])
-        return ~take(filled, codes)  # code -1 (missing) picks the final False
+        filled = [str(c).strip() != "" for c in values.cat.categories]
+        return ~per_cell(filled, values.cat.codes.to_numpy(), False)
     return (values.isna() | (values.astype(str).str.strip() == "")).to_numpy()
 
 
@@ -226,7 +223,7 @@ def _lines_of(raw: bytes, numbers: np.ndarray) -> dict[int, str]:
     if raw.count(b"\r") != raw.count(b"\r\n") or any(b in raw for b in _OTHER_BREAKS):
         every = raw.decode("utf-8").splitlines()
         return {n: every[n - 1] for n in set(numbers.tolist()) if 0 < n <= len(every)}
-    ends = _newlines(raw)
+    ends = _byte_offsets(raw, lambda part: part == 10)
     count = len(ends) + (0 if not raw or raw.endswith(b"\n") else 1)
     out = {}
     for n in set(numbers.tolist()):
@@ -237,10 +234,12 @@ def _lines_of(raw: bytes, numbers: np.ndarray) -> dict[int, str]:
     return out
 
 
-def _newlines(raw: bytes, chunk: int = 1 << 26) -> np.ndarray:
-    """Offsets of every ``\n`` in ``raw`` (found a chunk at a time: no file-sized mask)."""
+def _byte_offsets(raw: bytes, hit: Callable[[np.ndarray], np.ndarray],
+                  chunk: int = 1 << 24) -> np.ndarray:
+    """Offsets of the bytes of ``raw`` that ``hit`` (a test of a byte array) picks, found a
+    chunk at a time: no mask the size of a national file."""
     view = np.frombuffer(raw, dtype=np.uint8)
-    parts = [np.flatnonzero(view[at:at + chunk] == 10) + at for at in range(0, len(view), chunk)]
+    parts = [np.flatnonzero(hit(view[at:at + chunk])) + at for at in range(0, len(view), chunk)]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
@@ -673,8 +672,8 @@ def _in_registry(agency: pd.Series, registry: pd.DataFrame) -> pd.Series:
     """Which cells belong to an agency of the registry (judged once per distinct id)."""
     if not isinstance(agency.dtype, pd.CategoricalDtype):
         return agency.isin(registry.index)
-    known = np.append(agency.cat.categories.isin(registry.index), False)  # code -1: missing
-    return pd.Series(take(known, np.asarray(agency.cat.codes)), index=agency.index)
+    known = agency.cat.categories.isin(registry.index)
+    return pd.Series(per_cell(known, np.asarray(agency.cat.codes), False), index=agency.index)
 
 
 def _rows_of(years: np.ndarray, year: int) -> slice | np.ndarray:
@@ -814,10 +813,13 @@ def _check_meta(meta: dict, year: int, where: str, text: str) -> list[Finding]:
     """Findings for unusable front-matter values (at their line of ``text``, the file); those
     values are removed from ``meta`` so that nothing downstream computes with them."""
     findings = []
+    lines: dict[str, int] | None = None  # worked out for the first problem
 
     def problem(message: str, key: str) -> None:
+        nonlocal lines
+        lines = _key_lines(text) if lines is None else lines
         findings.append(Finding(rule="IN_front_matter", severity="error", file=where,
-                                line=_key_lines(text).get(key, 1), message=message, year=year))
+                                line=lines.get(key, 1), message=message, year=year))
         meta.pop(key, None)
 
     published = meta.get("published")
