@@ -262,6 +262,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of --before (default 3)")
     parser.add_argument("--skip-scale", action="store_true", help="skip the sizes up to --n")
     args = parser.parse_args()
+    if args.before and not (args.before / "build.py").is_file():
+        parser.error(f"--before {args.before}: not a checkout of this project (no build.py)")
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
