@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nianbao.data.codes import CHUNK, mark, per_cell, take
+from nianbao.data.codes import CHUNK, codes_dtype, mark, per_cell, take
 from nianbao.data.layout import INPUT_REFS
 from nianbao.data.loading import (
     StatsReader,
@@ -286,7 +286,7 @@ def _keys(valid: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None]:
             seen = np.zeros((len(agency.cat.categories), span), dtype=bool)
             mark(seen, *where)
             present, offset = np.nonzero(seen)
-            table = np.full(seen.shape, -1, dtype=np.int64)
+            table = np.full(seen.shape, -1, dtype=codes_dtype(len(present)))
             table[present, offset] = np.arange(len(present))
             keys = pd.DataFrame({
                 "agency_id": pd.Categorical.from_codes(present.astype(codes.dtype),
@@ -323,7 +323,8 @@ def _matrix(valid: pd.DataFrame, keys: pd.DataFrame, rows: np.ndarray | None,
         blanks = valid["blank"].to_numpy(dtype=bool)
         for lo in range(0, len(rows), CHUNK):
             hi = lo + CHUNK
-            at = rows[lo:hi] * m
+            at = rows[lo:hi].astype(np.int64)
+            at *= m
             at += cols[lo:hi]
             np.put(values, at, numbers[lo:hi])
             np.put(blank, at, blanks[lo:hi])

@@ -435,14 +435,9 @@ def load_stats(
             frames.append(frame)
     if not frames:
         return _empty_cells(), findings
-    columns = {
-        column: union_categoricals([f[column].array for f in frames])
-        for column in (*STATS_COLUMNS, "file")
-    }
+    columns = _joined_columns(frames)
     for column in ("agency_id", "table", "row", "col"):
         columns[column] = stripped_categorical(columns[column])
-    columns["line"] = np.concatenate([f["line"].to_numpy() for f in frames])
-    columns["year"] = np.concatenate([f["year"].to_numpy() for f in frames])
     columns["ref"] = _joined_ref(columns)
     columns["format"] = _format_ids(columns["year"])
     columns.update(_parse_values(columns["value"]))
@@ -451,6 +446,18 @@ def load_stats(
     cells = pd.DataFrame(columns, copy=False)
     findings += _check_ids(cells, registry)
     return cells, findings
+
+
+def _joined_columns(frames: list[pd.DataFrame]) -> dict[str, object]:
+    """The columns of the files' frames, each joined across files; a file's column is dropped
+    as soon as it is joined (``pop``), so that the joined columns of a national data set
+    reuse the memory of the files' ones instead of adding a gigabyte of fresh pages."""
+    columns: dict[str, object] = {}
+    for column in (*STATS_COLUMNS, "file"):
+        columns[column] = union_categoricals([f.pop(column).array for f in frames])
+    for column in ("line", "year"):
+        columns[column] = np.concatenate([f.pop(column).to_numpy() for f in frames])
+    return columns
 
 
 def read_stats_file(path: Path, year: int) -> tuple[pd.DataFrame | None, list[Finding]]:
@@ -619,15 +626,23 @@ def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
             agency_id=agency or None, year=int(grp.year.iloc[0]),
             message=f"单位标识“{agency}”不在单位名录 agencies.csv 中（共 {len(grp)} 行数据未使用）",
         ))
-    ref_codes = cells["ref"].cat.codes.to_numpy()
+    ref_codes = np.asarray(cells["ref"].cat.codes)
+    agency_codes = np.asarray(cells["agency_id"].cat.codes)
+    n_refs = len(cells["ref"].cat.categories)
+    size = (int(agency_codes.max(initial=0)) + 2) * n_refs  # (agency, cell id) as one integer
+    key_type = np.int32 if size < 2**31 else np.int64
+    ok_ref = np.zeros(len(cells), dtype=bool)
+    repeated = np.zeros(len(cells), dtype=bool)
     year_values = cells["year"].to_numpy()
-    low = min(valid_refs, default=0)
-    good = np.zeros((max(valid_refs, default=0) - low + 1, len(cells["ref"].cat.categories)),
-                    dtype=bool)  # (year, cell id) → whether the format of that year has it
-    for year, refs in valid_refs.items():
-        good[year - low] = [c in refs for c in cells["ref"].cat.categories]
-    ok_ref = pd.Series(take(good, year_values - low, ref_codes) if len(cells) else
-                       np.zeros(0, dtype=bool), index=cells.index)
+    for year, refs in valid_refs.items():  # one year at a time: small temporaries, small keys
+        rows = _rows_of(year_values, year)
+        refs_ok = [c in refs for c in cells["ref"].cat.categories]
+        ok_ref[rows] = per_cell(refs_ok, ref_codes[rows], False)
+        key = agency_codes[rows].astype(key_type)
+        key += 1
+        key *= n_refs
+        key += ref_codes[rows]
+        repeated[rows] = _repeated(key, size)
     other_refs = {f.id: set(f.cell_refs()) for f in all_formats()}
     for _, r in cells[known_agency & ~ok_ref].iterrows():
         fmt = format_for_year(r.year)
@@ -642,18 +657,7 @@ def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
             message=f"未知单元格“{r.table},{r.row},{r.col}”{hint}",
         ))
     usable = known_agency & ok_ref
-    repeated = np.zeros(len(cells), dtype=bool)
-    agency_codes = cells["agency_id"].cat.codes.to_numpy()
-    n_refs = len(cells["ref"].cat.categories)
-    size = (int(agency_codes.max(initial=0)) + 2) * n_refs
-    key = agency_codes.astype(np.int64)  # the cell's agency and id as one integer, in place
-    key += 1
-    key *= n_refs
-    key += ref_codes
-    for year in valid_refs:  # one year at a time: the key range stays small
-        in_year = _rows_of(year_values, year)
-        repeated[in_year] = _repeated(key[in_year], size)
-    dup = usable & pd.Series(repeated, index=cells.index)
+    dup = usable & repeated
     for (agency, year, ref), grp in cells[dup].groupby(["agency_id", "year", "ref"], sort=True,
                                                           observed=True):
         label = format_for_year(year).cell_label(ref)
@@ -668,12 +672,12 @@ def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
     return findings
 
 
-def _in_registry(agency: pd.Series, registry: pd.DataFrame) -> pd.Series:
+def _in_registry(agency: pd.Series, registry: pd.DataFrame) -> np.ndarray:
     """Which cells belong to an agency of the registry (judged once per distinct id)."""
     if not isinstance(agency.dtype, pd.CategoricalDtype):
-        return agency.isin(registry.index)
+        return agency.isin(registry.index).to_numpy()
     known = agency.cat.categories.isin(registry.index)
-    return pd.Series(per_cell(known, np.asarray(agency.cat.codes), False), index=agency.index)
+    return per_cell(known, np.asarray(agency.cat.codes), False)
 
 
 def _rows_of(years: np.ndarray, year: int) -> slice | np.ndarray:
