@@ -227,3 +227,40 @@ def test_utf8_judged_by_non_ascii_runs_as_by_decoding(pieces, chunk):
         valid = False
     dense = sum(b >= 0x80 for b in raw) > len(raw) // 32  # then it decodes the whole file
     assert _valid_non_ascii_runs(raw, chunk=chunk) == (valid and not dense)
+
+
+# ------------------------------------------------------------------ large files, piece by piece
+
+_FIELDS = ["a1", "t3", "new", "total", "3", "", " ", "元", "1,2", "\"x,y\"", "\xff", "é"]
+_ENDS = ["\n", "\r\n", ",\n", ",,\n", "\n\n", " \n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.sampled_from(_FIELDS), min_size=1, max_size=7),
+                          st.sampled_from(_ENDS)), max_size=12),
+       st.booleans(), st.booleans(), st.integers(1, 40))
+def test_large_file_read_in_pieces_as_whole(rows, bom, header, piece):
+    """A statistics file over the size read whole is checked and parsed from disk, a piece at
+    a time: the same frame and the same findings (encoding, blank file, short and long rows)."""
+    import tempfile
+
+    from nianbao.data import loading
+
+    text = ("agency_id,table,row,col,value\n" if header else "") + "".join(
+        ",".join(fields) + end for fields, end in rows)
+    raw = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8", "surrogateescape").replace(
+        "\xff".encode(), b"\xff")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "2022.csv"
+        path.write_bytes(raw)
+        results = []
+        for whole_bytes in (1 << 40, 0):
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(loading, "WHOLE_FILE_BYTES", whole_bytes)
+                mp.setattr(loading, "PIECE_BYTES", piece)
+                frame, findings = loading._read_csv(path, loading.STATS_COLUMNS,
+                                                    dtype="category", min_fields=5)
+            results.append((None if frame is None else frame.astype(str).to_dict("list"),
+                            [(f.rule, f.line, f.message) for f in findings]))
+    assert results[0] == results[1]
+    assert loading._large_utf8(path) is None  # gone: read whole (and worded) as before

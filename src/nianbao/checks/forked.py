@@ -39,9 +39,12 @@ class ForkedPool:
     """
 
     def __init__(self, task: Callable, jobs: Sequence[tuple], workers: int,
-                 label: Callable[[int], str] = lambda index: f"第 {index + 1} 批单位"):
-        """``label``: how an error names the job of that index (a batch of agencies, a file)."""
+                 label: Callable[[int], str] = lambda index: f"第 {index + 1} 批单位",
+                 initializer: Callable[[], object] | None = None):
+        """``label``: how an error names the job of that index (a batch of agencies, a file);
+        ``initializer``: called in each worker before its first job."""
         self.task, self.jobs, self.label = task, list(jobs), label
+        self.initializer = initializer
         self.workers = max(1, min(workers, len(self.jobs)))
         self._results: list = [None] * len(self.jobs)
         self._error: str | None = None
@@ -53,7 +56,8 @@ class ForkedPool:
         context = multiprocessing.get_context("fork")
         for _ in range(self.workers):  # every fork before the thread starts
             parent_end, child_end = context.Pipe()
-            proc = context.Process(target=_serve, args=(child_end, self.task), daemon=True)
+            proc = context.Process(target=_serve, args=(child_end, self.task, self.initializer),
+                                   daemon=True)
             proc.start()
             child_end.close()
             self._procs.append((proc, parent_end))
@@ -139,10 +143,12 @@ class ForkedPool:
                 proc.terminate()
 
 
-def _serve(conn, task: Callable) -> None:
+def _serve(conn, task: Callable, initializer: Callable[[], object] | None) -> None:
     """A worker's loop: a job in, ``(True, result)`` or ``(False, reason)`` out; None ends it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if initializer is not None:
+        initializer()
     while True:
         job = conn.recv()
         if job is None:

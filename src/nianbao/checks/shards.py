@@ -19,7 +19,7 @@ import numpy as np
 from nianbao.checks.forked import ForkedPool, can_fork, usable_cores
 from nianbao.checks.validate import plan, prepare_rows, scoped
 from nianbao.data.dataset import Dataset, add_texts, fill_inputs, load_tables, loaded_years
-from nianbao.data.heap import freed_memory_reused
+from nianbao.data.heap import freed_memory_reused, keep_freed_memory
 from nianbao.data.layout import INPUT_REFS
 from nianbao.data.loading import (
     StatsReader,
@@ -81,7 +81,7 @@ def _sharded(ds: Dataset, agencies, years, workers: int, shard_rows: int) -> lis
         return problems, ds.values[lo:hi, input_columns], found
 
     input_columns = [ds.ref_index[ref] for ref in INPUT_REFS]
-    with ForkedPool(one_shard, bounds, workers) as pool:
+    with ForkedPool(one_shard, bounds, workers, initializer=keep_freed_memory) as pool:
         done = {i: step.run(ds) for i, step in enumerate(steps) if step.kind == "table"}
         orphans = orphan_texts(ds.data_dir, set(ds.key_list), ds.agencies, loaded_years(years),
                                set(agencies) if agencies else None)

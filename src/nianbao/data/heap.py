@@ -30,8 +30,7 @@ def freed_memory_reused() -> Iterator[bool]:
     hugepages = _numpy_hugepages()
     was = hugepages(False) if hugepages else None
     libc = _glibc()
-    kept = bool(libc) and bool(libc.mallopt(_M_MMAP_MAX, 0)) and bool(
-        libc.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1))  # never from a mapping; the top never trimmed
+    kept = _reuse(libc)
     try:
         yield kept
     finally:
@@ -41,6 +40,22 @@ def freed_memory_reused() -> Iterator[bool]:
             libc.malloc_trim(0)
         if hugepages and was is not None:
             hugepages(was)
+
+
+def keep_freed_memory() -> bool:
+    """The settings of ``freed_memory_reused`` for the rest of the process: for a forked worker
+    whose memory goes back to the system when it ends (a check worker takes shard after shard
+    of the same size). Returns whether the allocator took them."""
+    hugepages = _numpy_hugepages()
+    if hugepages:
+        hugepages(False)
+    return _reuse(_glibc())
+
+
+def _reuse(libc) -> bool:
+    """Blocks never from a mapping of their own, the top of the heap never trimmed."""
+    return bool(libc) and bool(libc.mallopt(_M_MMAP_MAX, 0)) and bool(
+        libc.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1))
 
 
 def _numpy_hugepages():

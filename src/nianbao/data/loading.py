@@ -15,6 +15,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -98,6 +99,47 @@ def _valid_non_ascii_runs(raw: bytes, chunk: int = 1 << 24) -> bool:
     return True
 
 
+#: Files larger than this are checked and parsed a piece at a time, never held whole: a
+#: national statistics file is half a gigabyte, and a copy of it is that much fresh memory.
+WHOLE_FILE_BYTES = 1 << 26
+PIECE_BYTES = 1 << 24
+
+
+def _large_utf8(path: Path | str) -> tuple[int, bool] | None:
+    """For a file over ``WHOLE_FILE_BYTES`` that is UTF-8 as ``read_utf8_bytes`` judges it: the
+    length of its BOM and whether it holds only blanks, read a piece at a time (each cut after
+    its last newline, so no character is split). None for any other file, which is read whole
+    (``read_utf8_bytes`` words what is wrong with it)."""
+    try:
+        if os.path.getsize(path) <= WHOLE_FILE_BYTES:
+            return None
+        with open(path, "rb") as f:
+            head = f.read(len(codecs.BOM_UTF8))
+            bom = len(head) if head == codecs.BOM_UTF8 else 0
+            pending, blank = head[bom:] + f.read(PIECE_BYTES), True
+            while pending:
+                more = f.read(PIECE_BYTES)
+                cut = pending.rfind(b"\n") + 1 if more else len(pending)
+                if not cut:
+                    pending += more
+                    continue
+                piece, pending = pending[:cut], pending[cut:] + more
+                if not (piece.isascii() or _valid_non_ascii_runs(piece) or _decodes(piece)):
+                    return None
+                blank = blank and piece.isspace()
+            return bom, blank
+    except OSError:
+        return None
+
+
+def _decodes(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _read_raw(path: Path | str) -> tuple[bytes | None, Finding | None]:
     try:
         with open(path, "rb") as f:  # a str path too: a Path per narrative costs more
@@ -135,20 +177,35 @@ def _read_csv(
     field) is read again row by row, so that one bad row costs that row, not the whole file.
     Rows with fewer than ``min_fields`` fields are reported too (pandas would pad them).
     """
-    raw, problem = read_utf8_bytes(path)
-    if problem:
-        return None, [problem]
+    large = _large_utf8(path)  # (BOM length, blank) of a large UTF-8 file: parsed from disk
+    raw = None
+    if large is None:
+        raw, problem = read_utf8_bytes(path)
+        if problem:
+            return None, [problem]
     where = display_path(path)
-    if not raw or raw.isspace():
+    blank = large[1] if large else not raw or raw.isspace()
+    if blank:
         return None, [Finding(rule="IN_empty_file", severity="error", fatal=True, file=where,
                               line=1, message=f"文件为空：第 1 行应为表头 {','.join(columns)}")]
+
+    def whole() -> bytes:  # for the rare rows the fast parser cannot place
+        return raw if raw is not None else read_utf8_bytes(path)[0] or b""
+
     findings: list[Finding] = []
     try:
-        frame = pd.read_csv(io.BytesIO(raw), dtype=dtype, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=False, encoding="utf-8")
+        with open(path, "rb") if large else nullcontext(io.BytesIO(raw)) as source:
+            source.seek(large[0] if large else 0)
+            frame = pd.read_csv(source, dtype=dtype, keep_default_na=False,
+                                na_filter=False, skip_blank_lines=False, encoding="utf-8")
         frame["line"] = np.arange(2, len(frame) + 2, dtype=np.int32)
     except pd.errors.ParserError:
-        frame, findings = _read_csv_rows(raw.decode("utf-8"), where, dtype)
+        frame, findings = _read_csv_rows(whole().decode("utf-8"), where, dtype)
+    except (UnicodeDecodeError, OSError) as exc:  # changed or gone since it was checked
+        _, problem = _read_raw(path)
+        return None, [problem or Finding(
+            rule="IN_unreadable", severity="error", fatal=True, file=where,
+            message=f"文件在读取过程中发生变化，请重新运行（{type(exc).__name__}）")]
     header = [str(c).strip() for c in frame.columns[:-1]]
     columns = list(columns)
     if header[: len(columns)] != columns:
@@ -165,7 +222,7 @@ def _read_csv(
     if not keep.all():
         frame = frame[keep]
     if min_fields > 1 and not findings:
-        frame, findings = _short_rows(frame, raw, min_fields, where)
+        frame, findings = _short_rows(frame, whole, min_fields, where)
     return frame.copy(deep=False), findings  # a frame of its own, not a slice of another
 
 
@@ -185,14 +242,15 @@ def _empty(values: pd.Series) -> np.ndarray:
     return (values.isna() | (values.astype(str).str.strip() == "")).to_numpy()
 
 
-def _short_rows(frame: pd.DataFrame, raw: bytes, min_fields: int, where: str):
-    """Rows the parser padded because fields were missing: reported and dropped."""
+def _short_rows(frame: pd.DataFrame, whole: Callable[[], bytes], min_fields: int, where: str):
+    """Rows the parser padded because fields were missing: reported and dropped (``whole``:
+    the file's bytes, read only when there are such rows)."""
     empty = _empty(frame[frame.columns[min_fields - 1]])
     if not empty.any():
         return frame, []
     candidates = np.flatnonzero(empty)
     numbers = frame["line"].to_numpy()[candidates]
-    lines = _lines_of(raw, numbers)
+    lines = _lines_of(whole(), numbers)
     bad = np.zeros(len(frame), dtype=bool)
     findings = []
     for k, number in zip(candidates, numbers.tolist(), strict=True):
