@@ -44,3 +44,33 @@ def test_freed_memory_is_kept_while_loading_and_returned_after():
     assert after < 50  # and handed back when the load is over
     _, default_inside, _ = _probe("default")
     assert default_inside < 50  # by default glibc gives a block this large straight back
+
+
+def _kept_after_free(_: int) -> int:
+    """In a worker: resident MB that a freed 300 MB array leaves behind."""
+    import numpy as np
+
+    def resident_mb():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * 4096 // 2**20
+
+    before = resident_mb()
+    block = np.ones(300 * 2**20, dtype=np.uint8)
+    del block
+    return resident_mb() - before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc allocator settings")
+def test_check_workers_keep_freed_memory_for_the_next_shard():
+    """A forked check worker reuses the memory of one shard for the next; the parent is left
+    as it was."""
+    from nianbao.checks.forked import ForkedPool
+    from nianbao.data.heap import keep_freed_memory
+
+    with ForkedPool(_kept_after_free, [(0,)], 1, initializer=keep_freed_memory) as pool:
+        kept = pool.results()[0]
+    with ForkedPool(_kept_after_free, [(0,)], 1) as pool:
+        default = pool.results()[0]
+    assert kept >= 250
+    assert default < 50
+    assert _kept_after_free(0) < 50  # the parent's allocator keeps its defaults
