@@ -5,12 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nianbao.data import codes
+from nianbao.data import codes, threads
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 1 << 20])
-def test_take_and_mark_agree_with_plain_indexing(monkeypatch, chunk):
+@pytest.mark.parametrize("split", [1, 1 << 22])
+def test_take_and_mark_agree_with_plain_indexing(monkeypatch, chunk, split):
+    """Also with the halves of every array on two threads (``split``: from this many cells)."""
     monkeypatch.setattr(codes, "CHUNK", chunk)
+    monkeypatch.setattr(threads, "SPLIT_MIN", split)
     rng = np.random.default_rng(0)
     a = rng.integers(-1, 5, 50).astype(np.int8)
     b = rng.integers(0, 7, 50).astype(np.int16)
@@ -40,3 +43,36 @@ def test_per_cell_spreads_category_flags_and_marks_missing_cells():
     assert per_cell([True, False], codes, False).tolist() == [False, True, False, False]
     assert per_cell([True, False], codes, True).tolist() == [False, True, True, False]
     assert per_cell([], np.array([-1], dtype=np.int8), True).tolist() == [True]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 1000])
+def test_halves_cover_every_index_once_on_two_threads(monkeypatch, n):
+    import threading
+
+    monkeypatch.setattr(threads, "SPLIT_MIN", 1)
+    monkeypatch.setattr(threads, "usable_cores", lambda: 2)
+    seen = np.zeros(n, dtype=int)
+    names = set()
+
+    def work(lo, hi):
+        seen[lo:hi] += 1
+        names.add(threading.current_thread().name)
+
+    threads.in_halves(n, work)
+    assert (seen == 1).all()
+    assert len(names) == (2 if n else 1)  # the first half on a thread of its own
+    assert threading.active_count() == 1  # and none left behind
+    grid = threads.filled((n, 3), np.nan)
+    assert grid.shape == (n, 3) and np.isnan(grid).all()
+
+
+def test_an_error_in_the_other_half_reaches_the_caller(monkeypatch):
+    monkeypatch.setattr(threads, "SPLIT_MIN", 1)
+    monkeypatch.setattr(threads, "usable_cores", lambda: 2)
+
+    def work(lo, hi):
+        if lo == 0:
+            raise MemoryError("first half")
+
+    with pytest.raises(MemoryError, match="first half"):
+        threads.in_halves(10, work)

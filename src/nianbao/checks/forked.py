@@ -10,7 +10,6 @@ handles by ending them.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 import threading
 import traceback
@@ -18,14 +17,6 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
 
 from nianbao.errors import CheckWorkerError
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (cgroup and affinity limits respected)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 def can_fork() -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nianbao.checks.forked import ForkedPool, can_fork, usable_cores
+from nianbao.checks.forked import ForkedPool, can_fork
 from nianbao.checks.validate import plan, prepare_rows, scoped
 from nianbao.data.dataset import Dataset, add_texts, fill_inputs, load_tables, loaded_years
 from nianbao.data.heap import freed_memory_reused, keep_freed_memory
@@ -29,6 +29,7 @@ from nianbao.data.loading import (
     read_texts,
     stats_files,
 )
+from nianbao.data.threads import usable_cores
 from nianbao.findings import Finding
 from nianbao.paths import display_path
 

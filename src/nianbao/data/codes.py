@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nianbao.data.threads import in_halves
+
 #: Cells per chunk: small enough for the allocator to reuse the memory of the last one.
 CHUNK = 1 << 20
 
@@ -29,9 +31,14 @@ def take(table: np.ndarray, *codes: np.ndarray) -> np.ndarray:
     if n <= CHUNK:
         return table[codes if len(codes) > 1 else codes[0]]
     out = np.empty(n, dtype=table.dtype)
-    for at in range(0, n, CHUNK):
-        part = tuple(c[at:at + CHUNK] for c in codes)
-        out[at:at + CHUNK] = table[part if len(part) > 1 else part[0]]
+
+    def gather(lo: int, hi: int) -> None:
+        for at in range(lo, hi, CHUNK):
+            end = min(at + CHUNK, hi)
+            part = tuple(c[at:end] for c in codes)
+            out[at:end] = table[part if len(part) > 1 else part[0]]
+
+    in_halves(n, gather)
     return out
 
 

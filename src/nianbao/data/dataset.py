@@ -28,6 +28,7 @@ from nianbao.data.loading import (
     required_refs,
 )
 from nianbao.data.model import Prose, Report
+from nianbao.data.threads import filled
 from nianbao.errors import DataReadError
 from nianbao.findings import Finding
 from nianbao.formats.spec import ReportFormat, all_formats, format_for_year
@@ -303,9 +304,9 @@ def _keys(valid: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None]:
 def _matrix(valid: pd.DataFrame, keys: pd.DataFrame, rows: np.ndarray | None,
             refs: list[str]):
     n, m = len(keys), len(refs)
-    values = np.full((n, m), np.nan)
-    blank = np.zeros((n, m), dtype=bool)
-    present = np.zeros((n, m), dtype=bool)
+    values = filled((n, m), np.nan)
+    blank = filled((n, m), False, dtype=bool)
+    present = filled((n, m), False, dtype=bool)
     if not len(valid):
         return values, blank, {}, present
     if rows is None:
