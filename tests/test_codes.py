@@ -76,3 +76,21 @@ def test_an_error_in_the_other_half_reaches_the_caller(monkeypatch):
 
     with pytest.raises(MemoryError, match="first half"):
         threads.in_halves(10, work)
+
+
+def test_dataset_built_on_two_threads_is_the_same(monkeypatch):
+    """The sample data set loads to the same matrices when every array is split in halves."""
+    from pathlib import Path
+
+    from nianbao.data.dataset import load_tables
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    one = load_tables(data)
+    monkeypatch.setattr(threads, "SPLIT_MIN", 1)
+    monkeypatch.setattr(threads, "usable_cores", lambda: 2)
+    two = load_tables(data)
+    assert one.key_list == two.key_list
+    assert np.array_equal(one.values, two.values, equal_nan=True)
+    assert np.array_equal(one.blank, two.blank) and np.array_equal(one.derived, two.derived)
+    assert one.units == two.units
+    assert [f.message for f in one.findings] == [f.message for f in two.findings]

@@ -28,7 +28,7 @@ from nianbao.data.loading import (
     required_refs,
 )
 from nianbao.data.model import Prose, Report
-from nianbao.data.threads import filled
+from nianbao.data.threads import filled, in_halves
 from nianbao.errors import DataReadError
 from nianbao.findings import Finding
 from nianbao.formats.spec import ReportFormat, all_formats, format_for_year
@@ -322,14 +322,18 @@ def _matrix(valid: pd.DataFrame, keys: pd.DataFrame, rows: np.ndarray | None,
     if (cols >= 0).all():  # one flat index for the three matrices, a chunk of cells at a time
         numbers = valid["value_num"].to_numpy(dtype=float)
         blanks = valid["blank"].to_numpy(dtype=bool)
-        for lo in range(0, len(rows), CHUNK):
-            hi = lo + CHUNK
-            at = rows[lo:hi].astype(np.int64)
-            at *= m
-            at += cols[lo:hi]
-            np.put(values, at, numbers[lo:hi])
-            np.put(blank, at, blanks[lo:hi])
-            np.put(present, at, True)
+
+        def place(first: int, last: int) -> None:  # each cell has a place of its own
+            for lo in range(first, last, CHUNK):
+                hi = min(lo + CHUNK, last)
+                at = rows[lo:hi].astype(np.int64)
+                at *= m
+                at += cols[lo:hi]
+                np.put(values, at, numbers[lo:hi])
+                np.put(blank, at, blanks[lo:hi])
+                np.put(present, at, True)
+
+        in_halves(len(rows), place)
     else:
         values[rows, cols] = valid["value_num"].to_numpy(dtype=float)
         blank[rows, cols] = valid["blank"].to_numpy(dtype=bool)
