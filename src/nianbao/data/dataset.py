@@ -318,8 +318,8 @@ def _matrix(valid: pd.DataFrame, keys: pd.DataFrame, rows: np.ndarray | None,
     ref_codes = np.asarray(ref_cat.codes)
     by_category = np.array([ref_index.get(c, -1) for c in ref_cat.categories] + [-1],
                            dtype=np.int32)
-    cols = take(by_category, ref_codes)
-    if (cols >= 0).all():  # one flat index for the three matrices, a chunk of cells at a time
+    if per_cell(by_category[:-1] >= 0, ref_codes, False).all():
+        # one flat index for the three matrices, a chunk of cells at a time
         numbers = valid["value_num"].to_numpy(dtype=float)
         blanks = valid["blank"].to_numpy(dtype=bool)
 
@@ -328,13 +328,14 @@ def _matrix(valid: pd.DataFrame, keys: pd.DataFrame, rows: np.ndarray | None,
                 hi = min(lo + CHUNK, last)
                 at = rows[lo:hi].astype(np.int64)
                 at *= m
-                at += cols[lo:hi]
+                at += by_category[ref_codes[lo:hi]]
                 np.put(values, at, numbers[lo:hi])
                 np.put(blank, at, blanks[lo:hi])
                 np.put(present, at, True)
 
         in_halves(len(rows), place)
     else:
+        cols = take(by_category, ref_codes)
         values[rows, cols] = valid["value_num"].to_numpy(dtype=float)
         blank[rows, cols] = valid["blank"].to_numpy(dtype=bool)
         present[rows, cols] = True
