@@ -218,7 +218,7 @@ def _read_csv(
     frame.columns = [*header, "line"]
     if len(header) != len(columns):
         frame = frame[[*columns, "line"]]
-    keep = _nonblank_rows(frame[columns])
+    keep = _nonblank_rows(frame, columns)
     if not keep.all():
         frame = frame[keep]
     if min_fields > 1 and not findings:
@@ -226,10 +226,11 @@ def _read_csv(
     return frame.copy(deep=False), findings  # a frame of its own, not a slice of another
 
 
-def _nonblank_rows(frame: pd.DataFrame) -> np.ndarray:
-    """Rows with any text (empty lines are kept by the parser only to count lines right)."""
+def _nonblank_rows(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """Rows with any text in ``columns`` (empty lines are kept by the parser only to count
+    lines right); column by column, without a copy of the frame."""
     keep = np.zeros(len(frame), dtype=bool)
-    for column in frame.columns:
+    for column in columns:
         keep |= ~_empty(frame[column])
     return keep
 
