@@ -26,7 +26,8 @@ def codes_dtype(n: int) -> type:
 
 
 def take(table: np.ndarray, *codes: np.ndarray) -> np.ndarray:
-    """``table[codes]`` (``table[a, b]`` for two code arrays), the same values and type."""
+    """``table[codes]`` (``table[a, b]`` for two code arrays), the same values and type;
+    gathered a chunk at a time, the halves of a large array on two threads."""
     n = len(codes[0])
     if n <= CHUNK:
         return table[codes if len(codes) > 1 else codes[0]]
