@@ -98,3 +98,22 @@ def test_dataset_built_on_two_threads_is_the_same(monkeypatch):
     assert np.array_equal(one.blank, two.blank) and np.array_equal(one.derived, two.derived)
     assert one.units == two.units
     assert [f.message for f in one.findings] == [f.message for f in two.findings]
+
+
+def test_no_thread_to_be_had_means_one_thread(monkeypatch):
+    """A process at its thread limit still gets the work done, on the calling thread."""
+    import threading
+
+    def refuse(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threads, "SPLIT_MIN", 1)
+    monkeypatch.setattr(threads, "usable_cores", lambda: 2)
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    seen = np.zeros(9, dtype=int)
+
+    def work(lo, hi):
+        seen[lo:hi] += 1
+
+    threads.in_halves(9, work)
+    assert (seen == 1).all()

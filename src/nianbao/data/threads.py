@@ -42,7 +42,11 @@ def in_halves(n: int, work: Callable[[int, int], None]) -> None:
             errors.append(exc)
 
     helper = threading.Thread(target=first_half, name="array-half", daemon=True)
-    helper.start()
+    try:
+        helper.start()
+    except RuntimeError:  # no thread to be had (a process limit): all of it here
+        work(0, n)
+        return
     try:
         work(mid, n)
     finally:
