@@ -108,8 +108,8 @@ PIECE_BYTES = 1 << 24
 def _large_utf8(path: Path | str) -> tuple[int, bool] | None:
     """For a file over ``WHOLE_FILE_BYTES`` that is UTF-8 as ``read_utf8_bytes`` judges it: the
     length of its BOM and whether it holds only blanks, read a piece at a time (each cut after
-    its last newline, so no character is split). None for any other file, which is read whole
-    (``read_utf8_bytes`` words what is wrong with it)."""
+    its last newline, or before its last character, so that no character is split). None for
+    any other file, which is read whole (``read_utf8_bytes`` words what is wrong with it)."""
     try:
         if os.path.getsize(path) <= WHOLE_FILE_BYTES:
             return None
@@ -120,6 +120,8 @@ def _large_utf8(path: Path | str) -> tuple[int, bool] | None:
             while pending:
                 more = f.read(PIECE_BYTES)
                 cut = pending.rfind(b"\n") + 1 if more else len(pending)
+                if not cut:  # one long line: cut before its last character instead
+                    cut = _last_start(pending)
                 if not cut:
                     pending += more
                     continue
@@ -130,6 +132,15 @@ def _large_utf8(path: Path | str) -> tuple[int, bool] | None:
             return bom, blank
     except OSError:
         return None
+
+
+def _last_start(raw: bytes) -> int:
+    """Where the last character of ``raw`` starts (a byte that does not continue a UTF-8
+    sequence, among the last four); 0 when there is none. Cut there, no character is split."""
+    for i in range(len(raw) - 1, max(len(raw) - 5, 0), -1):
+        if not 0x80 <= raw[i] <= 0xBF:
+            return i
+    return 0
 
 
 def _decodes(raw: bytes) -> bool:
