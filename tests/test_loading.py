@@ -260,17 +260,9 @@ def test_large_file_read_in_pieces_as_whole(rows, bom, header, piece):
                 mp.setattr(loading, "PIECE_BYTES", piece)
                 frame, findings = loading._read_csv(path, loading.STATS_COLUMNS,
                                                     dtype="category", min_fields=5)
-                if whole_bytes == 0 and raw and _decodes(raw):  # valid: no needless fall-back
+                if whole_bytes == 0 and raw and loading._decodes(raw):  # valid: no fall-back
                     assert loading._large_utf8(path) is not None
             results.append((None if frame is None else frame.astype(str).to_dict("list"),
                             [(f.rule, f.line, f.message) for f in findings]))
     assert results[0] == results[1]
     assert loading._large_utf8(path) is None  # gone: read whole (and worded) as before
-
-
-def _decodes(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
