@@ -82,6 +82,21 @@ def test_gbk_csv_is_unreadable_with_clear_message(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("name", ["stats/2022.csv", "agencies.csv"])
+@pytest.mark.parametrize("content", ["\n\na1\n", "\n" + "a1,t3,new,total,0\n"])
+def test_csv_starting_with_a_blank_line_is_a_header_problem(tmp_path, name, content):
+    """Blank first lines: the header is missing, said so, not a parser traceback."""
+    good(tmp_path)
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    ds = load(tmp_path)
+    problem = next(f for f in ds.fatal if f.rule == "IN_header")
+    assert problem.file.endswith(name) and problem.line == 1
+    assert "实际第 1 行为空" in problem.message
+    result = cli("--data", str(tmp_path))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_missing_text_file(tmp_path):
     write_dataset(tmp_path, REG, {2022: {"a1": zero_report(2022)}}, texts={("a1", 2022): None})
     f = only(check(load(tmp_path)), "IN_missing_text")

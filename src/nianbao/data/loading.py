@@ -212,6 +212,8 @@ def _read_csv(
         frame["line"] = np.arange(2, len(frame) + 2, dtype=np.int32)
     except pd.errors.ParserError:
         frame, findings = _read_csv_rows(whole().decode("utf-8"), where, dtype)
+    except pd.errors.EmptyDataError:  # blank first lines, and no field on any line after
+        return None, [_header_finding(where, columns, [])]
     except (UnicodeDecodeError, OSError) as exc:  # changed or gone since it was checked
         _, problem = _read_raw(path)
         return None, [problem or Finding(
@@ -220,12 +222,7 @@ def _read_csv(
     header = [str(c).strip() for c in frame.columns[:-1]]
     columns = list(columns)
     if header[: len(columns)] != columns:
-        return None, [
-            Finding(
-                rule="IN_header", severity="error", fatal=True, file=where, line=1,
-                message=f"表头应为 {','.join(columns)}，实际为 {','.join(header)}",
-            )
-        ]
+        return None, [_header_finding(where, columns, header)]
     frame.columns = [*header, "line"]
     if len(header) != len(columns):
         frame = frame[[*columns, "line"]]
@@ -235,6 +232,12 @@ def _read_csv(
     if min_fields > 1 and not findings:
         frame, findings = _short_rows(frame, whole, min_fields, where)
     return frame.copy(deep=False), findings  # a frame of its own, not a slice of another
+
+
+def _header_finding(where: str, columns: Sequence[str], header: list[str]) -> Finding:
+    found = f"为 {','.join(header)}" if "".join(header) else "第 1 行为空"
+    return Finding(rule="IN_header", severity="error", fatal=True, file=where, line=1,
+                   message=f"表头应为 {','.join(columns)}，实际{found}")
 
 
 def _nonblank_rows(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
