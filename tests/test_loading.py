@@ -97,6 +97,24 @@ def test_csv_starting_with_a_blank_line_is_a_header_problem(tmp_path, name, cont
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(("change", "fields"), [(lambda r: r + ",,", 7),
+                                               (lambda r: r.rsplit(",", 1)[0], 4)])
+def test_every_row_of_the_wrong_width_is_reported_row_by_row(tmp_path, change, fields):
+    """Trailing commas on every row: pandas would take the first fields as an index and shift
+    the columns (agency ids read from the row column); each row is reported instead. A file
+    with no usable row at all (the only year) is no crash either."""
+    good(tmp_path)
+    path = tmp_path / "stats/2022.csv"
+    header, *rows = path.read_text("utf-8").splitlines()
+    path.write_text("\n".join([header, *map(change, rows)]) + "\n", encoding="utf-8")
+    findings = load(tmp_path).findings
+    bad = [f for f in findings if f.rule == "IN_malformed_row"]
+    assert len(bad) == len(rows) and bad[0].line == 2 and f"{fields} 个字段" in bad[0].message
+    assert not [f for f in findings if f.rule == "IN_unknown_agency"]
+    result = cli("--data", str(tmp_path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+
+
 def test_missing_text_file(tmp_path):
     write_dataset(tmp_path, REG, {2022: {"a1": zero_report(2022)}}, texts={("a1", 2022): None})
     f = only(check(load(tmp_path)), "IN_missing_text")

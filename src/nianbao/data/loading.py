@@ -209,6 +209,8 @@ def _read_csv(
             source.seek(large[0] if large else 0)
             frame = pd.read_csv(source, dtype=dtype, keep_default_na=False,
                                 na_filter=False, skip_blank_lines=False, encoding="utf-8")
+        if not isinstance(frame.index, pd.RangeIndex):  # every row wider than the header:
+            raise pd.errors.ParserError("wide rows")  # pandas took the first fields as an index
         frame["line"] = np.arange(2, len(frame) + 2, dtype=np.int32)
     except pd.errors.ParserError:
         frame, findings = _read_csv_rows(whole().decode("utf-8"), where, dtype)
@@ -504,7 +506,7 @@ def load_stats(
             continue
         frame, problems = results[entry]
         findings += problems
-        if frame is not None:
+        if frame is not None and len(frame):  # a file of bad rows only adds none
             frames.append(frame)
     if not frames:
         return _empty_cells(), findings
