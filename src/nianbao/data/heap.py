@@ -27,17 +27,16 @@ def freed_memory_reused() -> Iterator[bool]:
     """Within the block, freed memory is reused instead of returned to the system (yields
     whether the allocator took the settings); on leaving, the defaults come back and the
     memory the heap no longer uses is returned."""
-    hugepages = _numpy_hugepages()
-    was = hugepages(False) if hugepages else None
-    libc = _glibc()
-    kept = _reuse(libc)
+    was, kept = _reuse()
     try:
         yield kept
     finally:
+        libc = _glibc()
         if libc:
             libc.mallopt(_M_MMAP_MAX, _MMAP_MAX_DEFAULT)
             libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_DEFAULT)
             libc.malloc_trim(0)
+        hugepages = _numpy_hugepages()
         if hugepages and was is not None:
             hugepages(was)
 
@@ -46,16 +45,19 @@ def keep_freed_memory() -> bool:
     """The settings of ``freed_memory_reused`` for the rest of the process: for a forked worker
     whose memory goes back to the system when it ends (a check worker takes shard after shard
     of the same size). Returns whether the allocator took them."""
+    return _reuse()[1]
+
+
+def _reuse() -> tuple[bool | None, bool]:
+    """NumPy asks no huge pages; glibc takes every block from the heap and never trims its
+    top. Returns NumPy's huge-page setting before (None without the switch) and whether glibc
+    took its settings."""
     hugepages = _numpy_hugepages()
-    if hugepages:
-        hugepages(False)
-    return _reuse(_glibc())
-
-
-def _reuse(libc) -> bool:
-    """Blocks never from a mapping of their own, the top of the heap never trimmed."""
-    return bool(libc) and bool(libc.mallopt(_M_MMAP_MAX, 0)) and bool(
+    was = hugepages(False) if hugepages else None
+    libc = _glibc()
+    kept = bool(libc) and bool(libc.mallopt(_M_MMAP_MAX, 0)) and bool(
         libc.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1))
+    return was, kept
 
 
 def _numpy_hugepages():

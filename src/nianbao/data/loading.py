@@ -73,12 +73,22 @@ def read_utf8_bytes(path: Path) -> tuple[bytes | None, Finding | None]:
         return None, problem
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8):]
-    if not raw.isascii() and not _valid_non_ascii_runs(raw):
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return None, _encoding_problem(path, raw, exc)
+    error = _utf8_error(raw)
+    if error:
+        return None, _encoding_problem(path, raw, error)
     return raw, None
+
+
+def _utf8_error(raw: bytes) -> UnicodeDecodeError | None:
+    """Why ``raw`` is not UTF-8 (None when it is): judged by its non-ASCII runs when it is
+    mostly ASCII, decoded whole otherwise or when a run fails (the error names the place)."""
+    if raw.isascii() or _valid_non_ascii_runs(raw):
+        return None
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc
+    return None
 
 
 def _valid_non_ascii_runs(raw: bytes, chunk: int = 1 << 24) -> bool:
@@ -126,7 +136,7 @@ def _large_utf8(path: Path | str) -> tuple[int, bool] | None:
                     pending += more
                     continue
                 piece, pending = pending[:cut], pending[cut:] + more
-                if not (piece.isascii() or _valid_non_ascii_runs(piece) or _decodes(piece)):
+                if _utf8_error(piece):
                     return None
                 blank = blank and piece.isspace()
             return bom, blank
@@ -141,14 +151,6 @@ def _last_start(raw: bytes) -> int:
         if not 0x80 <= raw[i] <= 0xBF:
             return i
     return 0
-
-
-def _decodes(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _read_raw(path: Path | str) -> tuple[bytes | None, Finding | None]:
