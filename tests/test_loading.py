@@ -12,9 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from datadir import agency_row, write_dataset, zero_report
+from nianbao.checks.shards import check_data
 from nianbao.checks.validate import check
 from nianbao.data.dataset import load
 from nianbao.errors import DataReadError
+from nianbao.paths import display_path
 
 ROOT = Path(__file__).resolve().parents[1]
 REG = [agency_row("a1", "甲街道"), agency_row("b2", "乙镇", kind="乡镇")]
@@ -65,6 +67,26 @@ def test_year_file_for_unknown_agency(tmp_path):
     f = only(check(ds), "IN_unknown_agency")
     assert (f.agency_id, f.year, f.line) == ("zz", 2022, 402) and "共 2 行" in f.message
     assert not ds.has("zz", 2022) and ds.has("a1", 2022)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_rows_keep_their_year_file_and_line_across_files(tmp_path, jobs):
+    """Files are read apart (side by side with ``jobs`` 2) and joined: each row keeps its own
+    year, file and line, also after blank lines that give no row."""
+    good(tmp_path, years=(2021, 2022))
+    early = tmp_path / "stats/2021.csv"
+    lines = early.read_text(encoding="utf-8").splitlines(keepends=True)
+    early.write_text("".join([*lines[:10], "\n", ",,,,\n", *lines[10:]]), encoding="utf-8")
+    append(early, "yy,t3,new,total,5\n")
+    append(tmp_path / "stats/2022.csv", "zz,t3,new,total,5\n")
+    ds, found = check_data(tmp_path, jobs=jobs)
+    for year, numbers in ((2021, [*range(2, 11), *range(13, 2 * 200 + 5)]),
+                          (2022, [*range(2, 2 * 200 + 3)])):
+        rows = ds.cells[ds.cells.year == year]
+        assert set(rows.file) == {display_path(tmp_path / f"stats/{year}.csv")}
+        assert rows.line.tolist() == numbers
+    unknown = {f.agency_id: (f.year, f.line) for f in found if f.rule == "IN_unknown_agency"}
+    assert unknown == {"yy": (2021, 2 * 200 + 4), "zz": (2022, 2 * 200 + 2)}
 
 
 def test_gbk_csv_is_unreadable_with_clear_message(tmp_path):

@@ -4,6 +4,7 @@ narrative (which must never be flagged), on synthetic data and on real published
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -16,6 +17,7 @@ import prose_corpus as corpus
 from datadir import TEXT, agency_row, write_dataset, zero_report
 from nianbao.checks.prose import RULES as PROSE_RULES
 from nianbao.checks.prose import ProseInput, prose_findings
+from nianbao.checks.prose_lexicon import _candidates, _heads, lexicon, term_hits
 from nianbao.checks.validate import check
 from nianbao.data.dataset import load
 from nianbao.data.model import Agency, Prose, Report
@@ -243,6 +245,44 @@ def test_any_text_is_read_without_error_and_findings_point_into_it(pieces, cells
         if f.span is not None:
             start, end = f.span
             assert 0 <= start < end <= len(text), (f.span, text)
+
+
+def _wordings(year: int) -> list[str]:
+    """Texts each pattern of the lexicon matches, and their halves (near misses)."""
+    out = []
+    for pattern in lexicon(format_for_year(year)).patterns:
+        for word in re.split(r"[|()?:*+\\\[\]{}!<=]+", pattern.pattern):
+            out += [word, word[: len(word) // 2], word[len(word) // 2:]]
+    return [w for w in out if w]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([2020, 2022]).flatmap(lambda year: st.tuples(
+    st.just(year),
+    st.lists(st.sampled_from(_wordings(year) + PIECES), max_size=40).map("".join),
+    st.integers(0, 200), st.integers(0, 220))))
+def test_wordings_found_by_their_first_two_characters_are_those_of_the_alternation(case):
+    year, text, pos, end = case
+    lex = lexicon(format_for_year(year))
+    plain = dataclasses.replace(lex, firsts=None)  # the alternation tried at every position
+
+    def found(lx):
+        return [(m.statement.id, m.term_start, m.term_end) for m in term_hits(lx, text, pos, end)]
+
+    assert found(lex) == found(plain)
+
+
+def test_the_opening_characters_of_a_pattern():
+    assert _heads("规章(?!制度)") == {("规", "章")}
+    assert _heads("(?<![不分])(?:予以|全部)公开") == {("予", "以"), ("全", "部")}
+    assert _heads("上(?:一)?年度?") == {("上", "一"), ("上", "年")}
+    assert _heads("\\d{4}年") == {(None, None)}
+    assert _heads("x*") == {(), ("x",), ("x", "x")}  # may match nothing
+    assert _heads("件") == {("件",)}  # a match may end after one character
+    assert _heads("(?i)ab") is None
+    firsts, by_first = _candidates(["上(?:一)?年度?结转", "上报", "件"])
+    assert firsts.pattern == "上[一年报]|件" and by_first == {"上": (0, 1), "件": (2,)}
+    assert _candidates(["x*", "ab"]) == (None, {})
 
 
 # ------------------------------------------------------------------ prose arithmetic

@@ -190,8 +190,7 @@ def test_statistics_read_side_by_side_give_the_same_findings(unreadable):
 
 
 def test_reader_in_parallel_matches_the_plain_reader(unreadable):
-    files = [(path, int(path.stem)) for path in sorted((unreadable / "stats").glob("*.csv"))
-             if path.is_file()]
+    files = [path for path in sorted((unreadable / "stats").glob("*.csv")) if path.is_file()]
     plain, parallel = read_stats_files(files), parallel_reader(2)(files)
     assert len(plain) == len(parallel) == len(files) >= 3
     for (frame, problems), (other, others) in zip(plain, parallel, strict=True):

@@ -1,8 +1,8 @@
 """The statement lexicon of R10: which wording in prose states which table quantity.
 
 The lexicon itself is data (``prose_lexicon.json``); the format adds its own row labels (the
-sub-reasons of table 三). Wordings are found in one pass per window of text: only where one of
-their first characters stands is the alternation tried.
+sub-reasons of table 三). Wordings are found in one pass per window of text: only where their
+first two characters may stand are the patterns tried.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ class Lexicon:
 
     statements: tuple[tuple[Statement, ...], ...]  # statements sharing one term pattern
     patterns: tuple[re.Pattern, ...]  # each distinct term pattern, in priority order
-    firsts: re.Pattern | None  # the characters a wording can start with …
-    by_first: dict[str, tuple[int, ...]]  # … and which patterns can start with each
+    firsts: re.Pattern | None  # where a wording can start (its first two characters) …
+    by_first: dict[str, tuple[int, ...]]  # … and which patterns can start with each character
     union: re.Pattern  # all of them as one alternation (no groups: searched fast)
     require: dict[str, re.Pattern | None]
     exclude: dict[str, re.Pattern | None]
@@ -88,10 +88,10 @@ def _lexicon(format_id: str) -> Lexicon:
     patterns = list(by_terms)
     union = re.compile("|".join(f"(?:{p})" for p in patterns))
     groups = data["groups"]
+    firsts, by_first = _candidates(patterns)
     return Lexicon(
         statements=tuple(tuple(by_terms[p]) for p in patterns), union=union,
-        patterns=tuple(re.compile(p) for p in patterns), firsts=_firsts(patterns),
-        by_first=_by_first(patterns),
+        patterns=tuple(re.compile(p) for p in patterns), firsts=firsts, by_first=by_first,
         require={g: _compile(v["require"]) for g, v in groups.items()},
         exclude={g: _compile(v["exclude"]) for g, v in groups.items()},
         scope=re.compile(data["scope_words"]), all_upheld=re.compile(data["all_upheld"]),
@@ -99,22 +99,80 @@ def _lexicon(format_id: str) -> Lexicon:
     )
 
 
-def _by_first(patterns: list[str]) -> dict[str, tuple[int, ...]]:
-    out: dict[str, list[int]] = {}
-    for i, p in enumerate(patterns):
-        for ch in _first_chars(p) or ():
-            out.setdefault(ch, []).append(i)
-    return {ch: tuple(v) for ch, v in out.items()}
+def _candidates(patterns: list[str]) -> tuple[re.Pattern | None, dict[str, tuple[int, ...]]]:
+    """Where a wording may start, as one pattern of its first two characters, and which
+    patterns can start with each first character (None: a wording may start anywhere).
+
+    Common first characters (信 of 信息, 办 of 办理 …) stand everywhere in these texts; the second
+    character rules out most of those places in the regex engine, before any Python runs.
+    """
+    seconds: dict[str, set[str] | None] = {}
+    by_first: dict[str, list[int]] = {}
+    for i, pattern in enumerate(patterns):
+        heads = _heads(pattern)
+        if heads is None or any(not h or h[0] is None for h in heads):
+            return None, {}
+        for head in heads:
+            first = head[0]
+            if i not in by_first.setdefault(first, []):
+                by_first[first].append(i)
+            known = seconds.get(first, set())
+            if known is not None and len(head) == 2 and head[1] is not None:
+                known.add(head[1])
+                seconds[first] = known
+            else:  # the wording may end after one character, or go on with any
+                seconds[first] = None
+    alternatives = [re.escape(first) + ("" if after is None else
+                                        "[" + re.escape("".join(sorted(after))) + "]")
+                    for first, after in sorted(seconds.items())]
+    return re.compile("|".join(alternatives)), {ch: tuple(v) for ch, v in by_first.items()}
 
 
-def _firsts(patterns: list[str]) -> re.Pattern | None:
-    chars: set[str] = set()
-    for p in patterns:
-        first = _first_chars(p)
-        if first is None:
-            return None
-        chars |= first
-    return re.compile("[" + re.escape("".join(sorted(chars))) + "]")
+Head = tuple[str | None, ...]  # characters a match opens with; None: any character there
+
+
+def _heads(pattern: str, k: int = 2) -> set[Head] | None:
+    """The ways a match of ``pattern`` can open: up to ``k`` characters each, shorter where
+    the match may end sooner (None: the pattern is matched without regard to case)."""
+    from re import _constants as C  # noqa: N812
+    from re import _parser
+
+    def sequence(items, k: int) -> set[Head]:
+        done: set[Head] = set()
+        growing: set[Head] = {()}
+        for op, av in items:
+            if not growing:
+                break
+            ahead: set[Head] = set()
+            for head in growing:
+                for more in item(op, av, k - len(head)):
+                    (done if len(head) + len(more) == k else ahead).add(head + more)
+            growing = ahead
+        return done | growing
+
+    def item(op, av, k: int) -> set[Head]:
+        if op is C.LITERAL:
+            return {(chr(av),)}
+        if op is C.IN and all(o is C.LITERAL for o, _ in av):
+            return {(chr(v),) for _, v in av}
+        if op in (C.ASSERT, C.ASSERT_NOT, C.AT):
+            return {()}  # zero width
+        if op is C.BRANCH:
+            return set().union(*(sequence(branch, k) for branch in av[1]))
+        if op is C.SUBPATTERN and not av[1] & re.IGNORECASE:
+            return sequence(av[3], k)
+        if op is C.ATOMIC_GROUP:
+            return sequence(av, k)
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+            low, high, body = av
+            return set().union(*(sequence(list(body) * n, k)
+                                 for n in range(min(low, k), min(high, k) + 1)))
+        return {(None,) * k}  # any character, a class by category, a back-reference …
+
+    parsed = _parser.parse(pattern)
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    return sequence(parsed, k)
 
 
 # ------------------------------------------------------------------ reading quantities
@@ -132,8 +190,8 @@ class Match:
 def term_hits(lex: Lexicon, text: str, pos: int = 0, n: int | None = None) -> list[Match]:
     """Every wording of the lexicon in a text, in order.
 
-    The alternation is only tried where one of its first characters stands (found by a fast
-    character-class scan), which makes the pass several times faster on long texts.
+    The patterns are only tried where a wording's first two characters stand (found by the
+    regex engine's scan for the first ones), which makes the pass several times faster.
     """
     out = []
     n = len(text) if n is None else min(n, len(text))
@@ -156,51 +214,3 @@ def term_hits(lex: Lexicon, text: str, pos: int = 0, n: int | None = None) -> li
                 break
         pos += 1
     return out
-
-
-def _first_chars(pattern: str) -> set[str] | None:
-    """Characters a match of ``pattern`` can start with (None: any)."""
-    from re import _constants as C  # noqa: N812
-    from re import _parser
-
-    def first(items) -> tuple[set[str] | None, bool]:
-        chars: set[str] = set()
-        for op, av in items:
-            if op is C.LITERAL:
-                return chars | {chr(av)}, False
-            if op is C.IN:
-                if any(o is not C.LITERAL for o, _ in av):
-                    return None, False
-                return chars | {chr(v) for _, v in av}, False
-            if op is C.BRANCH:
-                nullable = False
-                for branch in av[1]:
-                    sub, null = first(branch)
-                    if sub is None:
-                        return None, False
-                    chars |= sub
-                    nullable |= null
-                if not nullable:
-                    return chars, False
-            elif op is C.SUBPATTERN:
-                sub, null = first(av[3])
-                if sub is None:
-                    return None, False
-                chars |= sub
-                if not null:
-                    return chars, False
-            elif op in (C.MAX_REPEAT, C.MIN_REPEAT):
-                sub, null = first(av[2])
-                if sub is None:
-                    return None, False
-                chars |= sub
-                if av[0] > 0 and not null:
-                    return chars, False
-            elif op in (C.ASSERT, C.ASSERT_NOT, C.AT):
-                continue
-            else:
-                return None, False
-        return chars, True
-
-    chars, nullable = first(_parser.parse(pattern))
-    return None if chars is None or nullable else chars

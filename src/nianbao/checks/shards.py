@@ -129,11 +129,11 @@ def parallel_reader(workers: int) -> StatsReader:
     """Statistics files read by forked workers, a file each: the parse of a national file
     takes seconds on one core, and the rows come back as compact categorical codes."""
 
-    def read(files: list[tuple[Path, int]]) -> list:
-        if len(files) < 2:
-            return read_stats_files(files)
-        with ForkedPool(read_stats_file, files, workers,
-                        label=lambda i: f"统计数据文件 {display_path(files[i][0])} 的读取") as pool:
+    def read(paths: list[Path]) -> list:
+        if len(paths) < 2:
+            return read_stats_files(paths)
+        with ForkedPool(read_stats_file, [(path,) for path in paths], workers,
+                        label=lambda i: f"统计数据文件 {display_path(paths[i])} 的读取") as pool:
             return pool.results()
 
     return read
