@@ -45,9 +45,9 @@ def test_fingerprint_equals_sentence_by_sentence(text):
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.dictionaries(st.text(alphabet="街道镇", min_size=1, max_size=5),
+    st.dictionaries(st.text(alphabet="街道镇𠀋a", min_size=1, max_size=5),
                     st.sets(st.sampled_from(["a", "b", "c"]), min_size=1), max_size=12),
-    st.text(alphabet="街道镇。", max_size=60),
+    st.text(alphabet="街道镇。𠀋a", max_size=60),  # one, three and four bytes in UTF-8
     st.sampled_from(["a", "b", "c"]),
 )
 def test_name_index_finds_the_longest_name_at_every_end(names, text, own):

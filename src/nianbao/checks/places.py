@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import ahocorasick
+from ahocorasick_rs import AhoCorasick
 
 from nianbao.errors import NianbaoError
 
@@ -41,7 +41,7 @@ class Gazetteer:
     wanted: dict[str, tuple[Place, ...]]  # province and city names only
     lengths: dict[str, list[int]]  # last two characters of a wanted name → name lengths
     ends: re.Pattern  # the last characters of the wanted names
-    every_name: ahocorasick.Automaton  # counties too, to place an agency by its own name
+    every_name: AhoCorasick  # counties too, to place an agency by its own name
 
     def in_text(self, text: str) -> list[tuple[int, int, tuple[Place, ...]]]:
         """Province and city names in ``text``: (start, end, places), in order.
@@ -99,10 +99,7 @@ def gazetteer() -> Gazetteer:
     for name in wanted:
         lengths.setdefault(name[-2:], set()).add(len(name))
     ends = re.compile("[" + re.escape("".join(sorted({k[-1] for k in lengths}))) + "]")
-    every_name = ahocorasick.Automaton()
-    for name in places:
-        every_name.add_word(name, name)
-    every_name.make_automaton()
+    every_name = AhoCorasick(list(places))
     return Gazetteer({k: tuple(v) for k, v in places.items()}, wanted,
                      {k: sorted(v, reverse=True) for k, v in lengths.items()}, ends, every_name)
 
@@ -113,8 +110,8 @@ _LOCATED: dict[str, tuple[set[str], set[str]]] = {}
 def _locate(gaz: Gazetteer, name: str) -> tuple[set[str], set[str]]:
     if name not in _LOCATED:
         provinces, cities = set(), set()
-        for _end, found in gaz.every_name.iter(name):
-            for p in gaz.places[found]:
+        for _, start, end in gaz.every_name.find_matches_as_indexes(name, overlapping=True):
+            for p in gaz.places[name[start:end]]:
                 provinces.add(p.province)
                 if p.level != "province":
                     cities.add(p.city)
