@@ -322,3 +322,25 @@ def test_large_file_read_in_pieces_as_whole(rows, bom, header, piece):
                             [(f.rule, f.line, f.message) for f in findings]))
     assert results[0] == results[1]
     assert loading._large_utf8(path) is None  # gone: read whole (and worded) as before
+
+
+@pytest.mark.parametrize("whole_bytes", [1 << 40, 0])  # read whole, or a piece at a time
+def test_a_statistics_file_gone_while_it_is_read_is_a_finding(tmp_path, monkeypatch, whole_bytes):
+    """Listed, then moved or deleted (by another program) before or while it is parsed: a
+    finding naming the file, not a traceback."""
+    from nianbao.data import loading
+
+    good(tmp_path)
+    path = tmp_path / "stats/2022.csv"
+    checked = loading._large_utf8
+
+    def then_deleted(p):
+        found = checked(p)
+        path.unlink()
+        return found
+
+    monkeypatch.setattr(loading, "WHOLE_FILE_BYTES", whole_bytes)
+    monkeypatch.setattr(loading, "_large_utf8", then_deleted)
+    frame, findings = loading.read_stats_file(path)
+    assert frame is None and [(f.rule, f.fatal) for f in findings] == [("IN_unreadable", True)]
+    assert findings[0].file.endswith("stats/2022.csv") and "移动或删除" in findings[0].message

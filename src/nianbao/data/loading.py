@@ -192,11 +192,14 @@ def _read_csv(
     """
     large = _large_utf8(path)  # (BOM length, blank) of a large UTF-8 file: parsed from disk
     raw = None
+    where = display_path(path)
     if large is None:
-        raw, problem = read_utf8_bytes(path)
+        try:
+            raw, problem = read_utf8_bytes(path)
+        except FileNotFoundError:  # listed, then moved or deleted
+            return None, [_gone(where)]
         if problem:
             return None, [problem]
-    where = display_path(path)
     blank = large[1] if large else not raw or raw.isspace()
     if blank:
         return None, [Finding(rule="IN_empty_file", severity="error", fatal=True, file=where,
@@ -218,8 +221,13 @@ def _read_csv(
         frame, findings = _read_csv_rows(whole().decode("utf-8"), where, dtype)
     except pd.errors.EmptyDataError:  # blank first lines, and no field on any line after
         return None, [_header_finding(where, columns, [])]
-    except (UnicodeDecodeError, OSError) as exc:  # changed or gone since it was checked
-        _, problem = _read_raw(path)
+    except FileNotFoundError:
+        return None, [_gone(where)]
+    except (UnicodeDecodeError, OSError) as exc:  # changed since it was checked
+        try:
+            _, problem = _read_raw(path)
+        except FileNotFoundError:
+            problem = _gone(where)
         return None, [problem or Finding(
             rule="IN_unreadable", severity="error", fatal=True, file=where,
             message=f"文件在读取过程中发生变化，请重新运行（{type(exc).__name__}）")]
@@ -236,6 +244,11 @@ def _read_csv(
     if min_fields > 1 and not findings:
         frame, findings = _short_rows(frame, whole, min_fields, where)
     return frame.copy(deep=False), findings  # a frame of its own, not a slice of another
+
+
+def _gone(where: str) -> Finding:
+    return Finding(rule="IN_unreadable", severity="error", fatal=True, file=where,
+                   message="文件在读取过程中被移动或删除，请确认文件位置后重新运行")
 
 
 def _header_finding(where: str, columns: Sequence[str], header: list[str]) -> Finding:
