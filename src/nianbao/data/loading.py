@@ -472,8 +472,8 @@ def _valid_refs_by_year(years) -> dict[int, frozenset[str]]:
     return {y: frozenset(format_for_year(y).cell_refs()) for y in years}
 
 
-#: Reads the statistics files ``[(path, year), ...]``; returns ``read_stats_file`` of each,
-#: in order. Large data sets pass one that reads them in parallel.
+#: Reads the statistics files ``[path, ...]``; returns ``read_stats_file`` of each, in order.
+#: Large data sets pass one that reads them in parallel.
 StatsReader = Callable[[list[Path]], list[tuple[pd.DataFrame | None, list[Finding]]]]
 
 
@@ -526,6 +526,9 @@ def load_stats(
             read.append(jobs[entry])
     if not frames:
         return _empty_cells(), findings
+    ends = np.cumsum([len(f) for f in frames])
+    rows_of_year = {year: slice(int(end) - len(f), int(end))
+                    for f, (_, year), end in zip(frames, read, ends, strict=True)}
     columns = _joined_columns(frames, read)
     for column in ("agency_id", "table", "row", "col"):
         columns[column] = stripped_categorical(columns[column])
@@ -535,7 +538,7 @@ def load_stats(
     # one frame built at once: adding columns one by one copies each of them (60 million
     # cells at national scale)
     cells = pd.DataFrame(columns, copy=False)
-    findings += _check_ids(cells, registry)
+    findings += _check_ids(cells, registry, rows_of_year)
     return cells, findings
 
 
@@ -717,10 +720,14 @@ def _parse_values(raw: pd.Categorical) -> dict[str, object]:
     }
 
 
-def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
-    """Unknown agencies, unknown or misplaced cell ids, duplicated cells: reported, then ignored."""
+def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame, rows_of_year: dict[int, slice]
+               ) -> list[Finding]:
+    """Unknown agencies, unknown or misplaced cell ids, duplicated cells: reported, then ignored.
+
+    ``rows_of_year``: the cells of each year, which stand together (one file a year).
+    """
     findings = []
-    valid_refs = _valid_refs_by_year(cells["year"].unique())
+    valid_refs = _valid_refs_by_year(rows_of_year)
     known_agency = _in_registry(cells["agency_id"], registry)
     for (file, agency), grp in cells[~known_agency].groupby(["file", "agency_id"], sort=True,
                                                             observed=True):
@@ -736,9 +743,8 @@ def _check_ids(cells: pd.DataFrame, registry: pd.DataFrame) -> list[Finding]:
     key_type = np.int32 if size < 2**31 else np.int64
     ok_ref = np.zeros(len(cells), dtype=bool)
     repeated = np.zeros(len(cells), dtype=bool)
-    year_values = cells["year"].to_numpy()
     for year, refs in valid_refs.items():  # one year at a time: small temporaries, small keys
-        rows = _rows_of(year_values, year)
+        rows = rows_of_year[year]
         refs_ok = [c in refs for c in cells["ref"].cat.categories]
         ok_ref[rows] = per_cell(refs_ok, ref_codes[rows], False)
         key = agency_codes[rows].astype(key_type)
@@ -781,14 +787,6 @@ def _in_registry(agency: pd.Series, registry: pd.DataFrame) -> np.ndarray:
         return agency.isin(registry.index).to_numpy()
     known = agency.cat.categories.isin(registry.index)
     return per_cell(known, np.asarray(agency.cat.codes), False)
-
-
-def _rows_of(years: np.ndarray, year: int) -> slice | np.ndarray:
-    """The cells of one year: a slice when they stand together (one file a year), else a mask."""
-    at = np.flatnonzero(years == year)
-    if len(at) and at[-1] - at[0] + 1 == len(at):
-        return slice(int(at[0]), int(at[-1]) + 1)
-    return years == year
 
 
 def missing_cell_finding(agency: str, year: int, missing: list[str], file: str) -> Finding:
