@@ -108,6 +108,8 @@ def test_argparse_messages_in_chinese(message, expected):
     (["report", "--agency", "fushan", "--year", "20"], "年度应为四位数字"),
     (["report", "--agency", "fushan", "--year", "2020", "--profile", "final"], "无效的取值"),
     (["report", "--agency", "fushan", "--year", "2020", "--formats", "odt"], "未知的输出格式"),
+    (["summary", "--region", "咸安区", "--year", "2021", "--formats", "html,docx"],
+     "未知的输出格式“docx”（可选 html,pdf）"),  # a region summary has no Word file
     (["--jobs", "0"], "并行数应为正整数"),
     (["publish"], "无效的取值 'publish'"),
     (["check", "--project", "/nonexistent/nianbao"], "项目目录 /nonexistent/nianbao 不存在"),

@@ -12,6 +12,7 @@ import argparse
 import os
 import re
 import sys
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -117,14 +118,16 @@ def version_text() -> str:
 # ------------------------------------------------------------------ option values
 
 
-def _formats(text: str) -> tuple[str, ...]:
-    from nianbao.run.targets import OUTPUT_KINDS as FORMATS
+def _formats(text: str, word: bool = True) -> tuple[str, ...]:
+    """``--formats``; ``word``: the Word file is one of them (a region summary has none)."""
+    from nianbao.run.targets import OUTPUT_KINDS, SUMMARY_KINDS
 
+    kinds = OUTPUT_KINDS if word else SUMMARY_KINDS
     chosen = tuple(f.strip() for f in text.split(",") if f.strip())
-    unknown = [f for f in chosen if f not in FORMATS]
+    unknown = [f for f in chosen if f not in kinds]
     if unknown or not chosen:
         raise argparse.ArgumentTypeError(
-            f"未知的输出格式“{','.join(unknown) or text}”（可选 {','.join(FORMATS)}）")
+            f"未知的输出格式“{','.join(unknown) or text}”（可选 {','.join(kinds)}）")
     return chosen
 
 
@@ -365,10 +368,11 @@ def _add_out(p: _Parser, where: str) -> None:
                            help=f"输出目录（默认为项目的 build/）；{where}")
 
 
-def _add_formats(p: _Parser, default) -> None:
-    p.options.add_argument("--formats", type=_formats, default=default, metavar="LIST",
-                           help="输出格式，逗号分隔，可选 html、pdf、docx（Word）（默认"
-                                + ("html,pdf" if default else "取参数文件中的设置") + "）")
+def _add_formats(p: _Parser, default, word: bool = True) -> None:
+    kinds = "html、pdf、docx（Word）" if word else "html、pdf"
+    shown = "html,pdf" if default else "取参数文件中的设置"
+    p.options.add_argument("--formats", type=partial(_formats, word=word), default=default,
+                           metavar="LIST", help=f"输出格式，逗号分隔，可选 {kinds}（默认{shown}）")
 
 
 def _add_parameter(p: _Parser, notebook: str) -> None:
@@ -464,7 +468,7 @@ def _add_summary(sub, common) -> None:
     o = p.options
     _add_region_year(o)
     _add_out(p, "汇总写入 <DIR>/<年度>/_regions/<区域>/")
-    _add_formats(p, ("html", "pdf"))
+    _add_formats(p, ("html", "pdf"), word=False)
     _add_parameter(p, "notebooks/region_summary.ipynb")
     p.set_defaults(func=cmd_summary)
 
