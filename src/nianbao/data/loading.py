@@ -79,19 +79,26 @@ def read_utf8_bytes(path: Path) -> tuple[bytes | None, Finding | None]:
     return raw, None
 
 
-def _utf8_error(raw: bytes) -> UnicodeDecodeError | None:
-    """Why ``raw`` is not UTF-8 (None when it is): judged by its non-ASCII runs when it is
-    mostly ASCII, decoded whole otherwise or when a run fails (the error names the place)."""
-    if raw.isascii() or _valid_non_ascii_runs(raw):
+def _utf8_error(raw) -> UnicodeDecodeError | None:
+    """Why ``raw`` (bytes, or a memoryview of them) is not UTF-8 (None when it is): judged by its
+    non-ASCII runs when it is mostly ASCII, decoded whole otherwise or when a run fails (the
+    error names the place)."""
+    if _ascii(raw) or _valid_non_ascii_runs(raw):
         return None
     try:
-        raw.decode("utf-8")
+        str(raw, "utf-8")
     except UnicodeDecodeError as exc:
         return exc
     return None
 
 
-def _valid_non_ascii_runs(raw: bytes, chunk: int = 1 << 24) -> bool:
+def _ascii(raw) -> bool:
+    if isinstance(raw, bytes):
+        return raw.isascii()
+    return int(np.frombuffer(raw, dtype=np.uint8).max(initial=0)) < 0x80  # no copy
+
+
+def _valid_non_ascii_runs(raw, chunk: int = 1 << 24) -> bool:
     """Whether ``raw`` is valid UTF-8, judged by its runs of non-ASCII bytes alone: no UTF-8
     sequence contains an ASCII byte, so the whole is valid when each run decodes on its own.
     A statistics file is mostly ASCII (a unit here and there): this avoids decoding hundreds of
@@ -103,7 +110,7 @@ def _valid_non_ascii_runs(raw: bytes, chunk: int = 1 << 24) -> bool:
     starts, ends = where[np.r_[0, breaks + 1]], where[np.r_[breaks, len(where) - 1]] + 1
     try:
         for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-            raw[start:end].decode("utf-8")
+            str(raw[start:end], "utf-8")
     except UnicodeDecodeError:
         return False
     return True
@@ -117,39 +124,49 @@ PIECE_BYTES = 1 << 24
 
 def _large_utf8(path: Path | str) -> tuple[int, bool] | None:
     """For a file over ``WHOLE_FILE_BYTES`` that is UTF-8 as ``read_utf8_bytes`` judges it: the
-    length of its BOM and whether it holds only blanks, read a piece at a time (each cut after
-    its last newline, or before its last character, so that no character is split). None for
-    any other file, which is read whole (``read_utf8_bytes`` words what is wrong with it)."""
+    length of its BOM and whether it holds only blanks. None for any other file, which is read
+    whole (``read_utf8_bytes`` words what is wrong with it).
+
+    The file is read a piece at a time into one buffer, so that no piece is fresh memory or a
+    copy; a character that a piece cuts short goes on at the start of the next one.
+    """
     try:
         if os.path.getsize(path) <= WHOLE_FILE_BYTES:
             return None
         with open(path, "rb") as f:
             head = f.read(len(codecs.BOM_UTF8))
             bom = len(head) if head == codecs.BOM_UTF8 else 0
-            pending, blank = head[bom:] + f.read(PIECE_BYTES), True
-            while pending:
-                more = f.read(PIECE_BYTES)
-                cut = pending.rfind(b"\n") + 1 if more else len(pending)
-                if not cut:  # one long line: cut before its last character instead
-                    cut = _last_start(pending)
-                if not cut:
-                    pending += more
-                    continue
-                piece, pending = pending[:cut], pending[cut:] + more
+            buffer = memoryview(bytearray(PIECE_BYTES + 4))
+            pending = len(head) - bom  # bytes at the start of the buffer, not judged yet
+            buffer[:pending] = head[bom:]
+            blank = True
+            while True:
+                got = f.readinto(buffer[pending:pending + PIECE_BYTES])
+                end = pending + got
+                if not end:
+                    return bom, blank
+                pending = _cut_short(buffer[:end]) if got else 0
+                piece = buffer[:end - pending]
                 if _utf8_error(piece):
                     return None
-                blank = blank and piece.isspace()
-            return bom, blank
+                blank = blank and bytes(piece[:4096]).isspace() and bytes(piece).isspace()
+                buffer[:pending] = bytes(buffer[end - pending:end])
+                if not got:
+                    return bom, blank
     except OSError:
         return None
 
 
-def _last_start(raw: bytes) -> int:
-    """Where the last character of ``raw`` starts (a byte that does not continue a UTF-8
-    sequence, among the last four); 0 when there is none. Cut there, no character is split."""
-    for i in range(len(raw) - 1, max(len(raw) - 5, 0), -1):
-        if not 0x80 <= raw[i] <= 0xBF:
-            return i
+def _cut_short(raw) -> int:
+    """How many bytes at the end of ``raw`` open a character that is not complete in it (0
+    when the last character is whole, or cannot be completed)."""
+    for back in range(1, min(4, len(raw)) + 1):
+        byte = raw[-back]
+        if byte < 0x80:
+            return 0
+        if byte >= 0xC0:  # the first byte of a sequence of 2, 3 or 4 bytes
+            length = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return back if back < length else 0
     return 0
 
 
