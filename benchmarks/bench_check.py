@@ -7,7 +7,10 @@
    n/10, n/3), each in a process of its own; prints wall seconds, CPU seconds and peak memory,
    and how memory grows with n. One synthetic district has at most a few thousand agencies,
    so larger data sets are that district repeated as further districts (agency ids and region
-   names made unique; texts are hard links of the same files).
+   names made unique; texts are hard links of the same files). Its registry therefore has a
+   few thousand distinct names, where a national one has a hundred thousand: the search for
+   other agencies' names in the texts is measured against such a registry by
+   ``bench_names.py``.
 2. ``--baseline``: in this process, load and validate at one size, and compare the vectorised
    engine with a baseline that checks the same formula rules one agency-year at a time in
    plain Python (the way a per-report script would).
