@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nianbao.checks.places import gazetteer
 from nianbao.checks.text_rules import MIN_SENTENCE, NameIndex, text_fingerprint
 
 # Few characters, so that names, numbers, spaces and sentence ends collide often (white space
@@ -79,3 +82,11 @@ def test_soft_line_breaks_found_as_newline_by_newline(text):
     from nianbao.checks.prose_text import _maybe_soft
 
     assert _maybe_soft(text) == plain_maybe_soft(text)
+
+
+def test_the_name_index_and_the_gazetteer_survive_pickling():
+    """A checked data set keeps them among its look-ups, and may be pickled (Dask, joblib)."""
+    index = pickle.loads(pickle.dumps(NameIndex({"浮山街道": {"a"}, "街道": {"b"}})))
+    assert index.others_in("浮山街道和街道", "b") == ["浮山街道"]
+    assert pickle.loads(pickle.dumps(gazetteer())).locate("沈阳市和平区") == \
+        gazetteer().locate("沈阳市和平区")

@@ -327,3 +327,13 @@ def test_consistent_chain_has_no_finding(tmp_path):
 
 def test_applicant_columns_match_format():
     assert [c.id for c in format_for_year(2021).table("t3").columns][:6] == APPLICANT_COLS
+
+
+def test_a_checked_data_set_can_be_pickled():
+    """Its look-ups (registry names, gazetteer) included: Dask and joblib pickle data sets."""
+    import pickle
+
+    ds = load(Path(__file__).resolve().parents[1] / "data")
+    found = check(ds)
+    again = pickle.loads(pickle.dumps(ds))
+    assert again.key_list == ds.key_list and check(again) == found

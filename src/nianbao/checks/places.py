@@ -68,6 +68,9 @@ class Gazetteer:
         """Provinces and cities (code prefixes) an agency's own name places it in."""
         return _locate(self, name)
 
+    def __reduce__(self):  # the automaton cannot be pickled: the process's own gazetteer
+        return gazetteer, ()
+
 
 def _adcodes() -> Path:
     spec = importlib.util.find_spec("cpca")

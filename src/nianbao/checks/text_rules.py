@@ -62,6 +62,9 @@ class NameIndex:
         self.names = names
         self._automaton = AhoCorasick(list(names)) if names else None
 
+    def __reduce__(self):  # the automaton cannot be pickled: rebuilt from the names
+        return NameIndex, (self.names,)
+
     def others_in(self, text: str, own_id: str) -> list[str]:
         """Names of other agencies the text mentions, in order of appearance (at each place the
         longest name that ends there)."""
