@@ -90,3 +90,10 @@ def test_the_name_index_and_the_gazetteer_survive_pickling():
     assert index.others_in("浮山街道和街道", "b") == ["浮山街道"]
     assert pickle.loads(pickle.dumps(gazetteer())).locate("沈阳市和平区") == \
         gazetteer().locate("沈阳市和平区")
+
+
+def test_a_lone_surrogate_does_not_stop_the_name_search():
+    """A broken PDF text layer may hold one; the automaton reads UTF-8, which has no form for it."""
+    index = NameIndex({"浮山街道": {"a"}, "横沟桥镇": {"b"}})
+    assert index.others_in("\ud800横沟桥镇\udfff与浮山街道", "a") == ["横沟桥镇"]
+    assert gazetteer().locate("\ud800沈阳市和平区") == gazetteer().locate("沈阳市和平区")

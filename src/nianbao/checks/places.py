@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ahocorasick_rs import AhoCorasick
 
+from nianbao.checks.text_rules import all_matches
 from nianbao.errors import NianbaoError
 
 
@@ -113,7 +114,7 @@ _LOCATED: dict[str, tuple[set[str], set[str]]] = {}
 def _locate(gaz: Gazetteer, name: str) -> tuple[set[str], set[str]]:
     if name not in _LOCATED:
         provinces, cities = set(), set()
-        for _, start, end in gaz.every_name.find_matches_as_indexes(name, overlapping=True):
+        for _, start, end in all_matches(gaz.every_name, name):
             for p in gaz.places[name[start:end]]:
                 provinces.add(p.province)
                 if p.level != "province":

@@ -71,7 +71,7 @@ class NameIndex:
         if self._automaton is None:
             return []
         longest: dict[int, int] = {}  # end of a name → length of the longest ending there
-        for _, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
+        for _, start, end in all_matches(self._automaton, text):
             longest[end] = max(longest.get(end, 0), end - start)
         hits: dict[str, None] = {}
         for end in sorted(longest):
@@ -79,6 +79,23 @@ class NameIndex:
             if own_id not in self.names[name]:
                 hits[name] = None
         return list(hits)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def all_matches(automaton: AhoCorasick, text: str) -> list[tuple[int, int, int]]:
+    """Every match of the automaton in ``text``, overlapping ones too: (pattern, start, end).
+
+    The automaton reads UTF-8, which a lone surrogate (from a broken PDF text layer) has no
+    form in: such a character is searched as U+FFFD, one character for one, so that the
+    places stay those of ``text``.
+    """
+    try:
+        return automaton.find_matches_as_indexes(text, overlapping=True)
+    except UnicodeEncodeError:
+        return automaton.find_matches_as_indexes(_SURROGATE.sub("\ufffd", text),
+                                                 overlapping=True)
 
 
 def kind_wording_hits(text: str, kind: str) -> list[str]:
