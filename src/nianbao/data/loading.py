@@ -531,7 +531,7 @@ def load_stats(
         jobs.append((path, year))
     results = read([path for path, _ in jobs]) if jobs else []
     findings: list[Finding] = []
-    frames, read = [], []
+    frames, sources = [], []  # the frames of the files with rows, and their (path, year)
     for entry in entries:
         if isinstance(entry, Finding):
             findings.append(entry)
@@ -540,13 +540,13 @@ def load_stats(
         findings += problems
         if frame is not None and len(frame):  # a file of bad rows only adds none
             frames.append(frame)
-            read.append(jobs[entry])
+            sources.append(jobs[entry])
     if not frames:
         return _empty_cells(), findings
     ends = np.cumsum([len(f) for f in frames])
     rows_of_year = {year: slice(int(end) - len(f), int(end))
-                    for f, (_, year), end in zip(frames, read, ends, strict=True)}
-    columns = _joined_columns(frames, read)
+                    for f, (_, year), end in zip(frames, sources, ends, strict=True)}
+    columns = _joined_columns(frames, sources)
     for column in ("agency_id", "table", "row", "col"):
         columns[column] = stripped_categorical(columns[column])
     columns["ref"] = _joined_ref(columns)
@@ -559,10 +559,10 @@ def load_stats(
     return cells, findings
 
 
-def _joined_columns(frames: list[pd.DataFrame], read: list[tuple[Path, int]]
+def _joined_columns(frames: list[pd.DataFrame], sources: list[tuple[Path, int]]
                     ) -> dict[str, object]:
     """The columns of the files' frames, each joined across files, with the ``year`` and
-    ``file`` of each row (``read``: the file and year of each frame) and its ``line``.
+    ``file`` of each row (``sources``: the file and year of each frame) and its ``line``.
 
     A file's column is dropped as soon as it is joined (``pop``), so that the joined columns
     of a national data set reuse the memory of the files' ones instead of adding a gigabyte
@@ -573,11 +573,11 @@ def _joined_columns(frames: list[pd.DataFrame], read: list[tuple[Path, int]]
     lengths = [len(f) for f in frames]
     codes = np.arange(len(frames), dtype=np.int8 if len(frames) < 127 else np.int16)
     columns["file"] = pd.Categorical.from_codes(np.repeat(codes, lengths),
-                                                categories=[display_path(p) for p, _ in read])
+                                                categories=[display_path(p) for p, _ in sources])
     columns["line"] = np.concatenate([
         f.pop("line").to_numpy() if "line" in f else np.arange(2, n + 2, dtype=np.int32)
         for f, n in zip(frames, lengths, strict=True)])
-    columns["year"] = np.repeat(np.array([year for _, year in read], dtype=np.int16), lengths)
+    columns["year"] = np.repeat(np.array([year for _, year in sources], dtype=np.int16), lengths)
     return columns
 
 
