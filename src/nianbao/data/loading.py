@@ -67,8 +67,12 @@ def read_utf8(path: Path | str) -> tuple[str | None, Finding | None]:
 
 def read_utf8_bytes(path: Path) -> tuple[bytes | None, Finding | None]:
     """The bytes of a UTF-8 file without its BOM, checked as ``read_utf8`` checks them: the CSV
-    parser reads bytes directly (a decoded copy of a national statistics file costs seconds)."""
-    raw, problem = _read_raw(path)
+    parser reads bytes directly (a decoded copy of a national statistics file costs seconds).
+    A data file is read once it is listed: gone by then, it was moved or deleted meanwhile."""
+    try:
+        raw, problem = _read_raw(path)
+    except FileNotFoundError:
+        return None, _gone(display_path(path))
     if problem:
         return None, problem
     if raw.startswith(codecs.BOM_UTF8):
@@ -211,10 +215,7 @@ def _read_csv(
     raw = None
     where = display_path(path)
     if large is None:
-        try:
-            raw, problem = read_utf8_bytes(path)
-        except FileNotFoundError:  # listed, then moved or deleted
-            return None, [_gone(where)]
+        raw, problem = read_utf8_bytes(path)
         if problem:
             return None, [problem]
     blank = large[1] if large else not raw or raw.isspace()
