@@ -19,7 +19,7 @@ import traceback
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from nianbao import exits, paths
 from nianbao.batch.log import BuildLog
@@ -32,6 +32,9 @@ from nianbao.errors import OutputRefused, ParamsError, PlanError
 from nianbao.files import describe_os_error, guard_output_dir
 from nianbao.paths import display_path
 from nianbao.run.execute import Failure, RunOutcome, RunResult, write_outcome
+
+if TYPE_CHECKING:
+    from nianbao.batch.services import LocalServices
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_INTERRUPTED = (
     exits.OK, exits.FAILED, exits.UNREADABLE, exits.INTERRUPTED)
@@ -114,34 +117,36 @@ def freshness(plan: Plan, manifest: Manifest, force: bool) -> list[tuple[Run, Fr
 # ------------------------------------------------------------------ execution
 
 
-def early_factory(opts: BuildOptions):
-    """A kernel factory for the local workers, started before the plan is made so that its
-    imports overlap the planning; ``None`` when the build will not fork kernels here."""
-    from nianbao.batch.worker import factory_preload, kernel_mode
-    from nianbao.errors import KernelStartError
-    from nianbao.run.kernels import Zygote
-    from nianbao.run.targets import REPORT_NOTEBOOK, SUMMARY_NOTEBOOK
+def early_services(opts: BuildOptions) -> LocalServices:
+    """The kernel factory and the browser for the local workers, started before the plan is made
+    so that they start while it is made (none for a dry run or a Dask cluster)."""
+    from nianbao.batch.services import LocalServices
+    from nianbao.run.targets import DEFAULT_KINDS, REPORT_NOTEBOOK, SUMMARY_NOTEBOOK
 
-    if (opts.dry_run or opts.scheduler or kernel_mode() != "fork" or not Zygote.supported()
-            or (opts.jobs or os.cpu_count() or 1) < 2):
-        return None
+    services = LocalServices()
+    if opts.dry_run or opts.scheduler:
+        return services
     notebooks = tuple(str(nb.resolve()) for nb in (REPORT_NOTEBOOK, SUMMARY_NOTEBOOK)
                       if nb.exists())
-    try:
-        return Zygote(factory_preload(notebooks))
-    except (OSError, KernelStartError):
-        return None
+    services.start(notebooks, kernels=_forks_kernels(opts.jobs or os.cpu_count() or 1),
+                   pdf="pdf" in (opts.formats or DEFAULT_KINDS))
+    return services
 
 
-def make_executor(opts: BuildOptions, todo: list[Run], zygote=None):
-    """The executor for ``todo`` and what to close after it (a kernel factory).
+def _forks_kernels(jobs: int) -> bool:
+    """Whether local workers get their kernels from one factory the driver starts."""
+    from nianbao.batch.worker import kernel_mode
+    from nianbao.run.kernels import Zygote
 
-    ``zygote``: a kernel factory already started (``early_factory``) for the local workers.
-    """
+    return kernel_mode() == "fork" and Zygote.supported() and jobs > 1
+
+
+def make_executor(opts: BuildOptions, todo: list[Run], services: LocalServices):
+    """The executor for ``todo``; ``services`` (what the local workers share) gets what it
+    lacks for them."""
     from nianbao.batch.executors import DaskPool, LocalPool
-    from nianbao.batch.worker import factory_preload, kernel_mode, warm_up
-    from nianbao.errors import KernelStartError
-    from nianbao.run.kernels import Zygote, sweep_stale_dirs
+    from nianbao.batch.worker import warm_up
+    from nianbao.run.kernels import sweep_stale_dirs
 
     sweep_stale_dirs()  # left by an earlier build that was killed
 
@@ -153,22 +158,11 @@ def make_executor(opts: BuildOptions, todo: list[Run], zygote=None):
         if problems:
             pool.shutdown()
             raise PlanError(problems)
-        return pool, []
+        return pool
     jobs = min(opts.jobs or os.cpu_count() or 1, len(todo))
-    closers = []
-    factory = None
-    if zygote is not None and zygote.alive():
-        factory = zygote.path
-        closers.append(zygote.close)
-    elif kernel_mode() == "fork" and Zygote.supported() and jobs > 1:
-        try:  # one kernel factory for all local workers, importing while they start
-            zygote = Zygote(factory_preload(notebooks))
-            factory = zygote.path
-            closers.append(zygote.close)
-        except (OSError, KernelStartError):
-            factory = None
-    pool = LocalPool(jobs, initializer=warm_up, initargs=(pdf, notebooks, factory))
-    return pool, closers
+    services.start(notebooks, kernels=_forks_kernels(jobs), pdf=pdf)
+    return LocalPool(jobs, initializer=warm_up,
+                     initargs=(pdf, notebooks, services.factory, services.printer_address))
 
 
 def _entry(run: Run, outcome: RunOutcome, result: RunResult, out_dir: Path) -> dict:
@@ -230,13 +224,22 @@ def _outcome_of(future: Future, run: Run) -> RunOutcome | None:
 
 
 def execute(todo: list[Run], opts: BuildOptions, manifest: Manifest, console: _Console,
-            report: BuildReport, zygote=None) -> None:
-    """Run ``todo`` on the executor, writing each result and the manifest as it arrives."""
+            report: BuildReport, services: LocalServices | None = None,
+            validation: _Validation | None = None) -> None:
+    """Run ``todo`` on the executor, writing each result and the manifest as it arrives;
+    ``validation`` starts once the services it may use are there."""
     from tqdm import tqdm
 
+    from nianbao.batch.services import LocalServices
     from nianbao.batch.worker import run_task
 
-    executor, closers = make_executor(opts, todo, zygote)
+    services = services or LocalServices()
+
+    try:
+        executor = make_executor(opts, todo, services)
+    finally:
+        if validation is not None:
+            validation.start()
     # disable=None: no bar when stderr is not a terminal (a log file, CI)
     bar = tqdm(total=len(todo), desc="生成", unit="项", file=console.err,
                disable=True if console.quiet else None,
@@ -285,8 +288,7 @@ def execute(todo: list[Run], opts: BuildOptions, manifest: Manifest, console: _C
     else:
         executor.shutdown()
     finally:
-        for close in closers:
-            close()
+        services.close()
         bar.close()
         console.bar = None
 
@@ -302,27 +304,38 @@ def _validation_key(plan: Plan) -> str:
 
 
 class _Validation(threading.Thread):
-    """Checks the batch's data in the background while the runs execute."""
+    """Checks the batch's data in the background while the runs execute: in a child of the
+    kernel factory when one runs (it has pandas and the rules imported already; the driver
+    would spend more on importing them than on checking a district), else in this thread."""
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, services: LocalServices) -> None:
         super().__init__(name="nianbao-validation", daemon=True)
         self.plan = plan
+        self.services = services
         self.findings = None
         self.error: BaseException | None = None
 
     def run(self) -> None:
+        from nianbao.errors import KernelStartError
+
+        scope = self.plan.scope
+        args = (str(self.plan.data_dir), [a for a, _ in scope], [y for _, y in scope])
         try:
-            scope = self.plan.scope
-            self.findings = _batch_findings(self.plan.data_dir, [a for a, _ in scope],
-                                            [y for _, y in scope])
+            if not scope:
+                self.findings = []
+                return
+            zygote = self.services.zygote
+            if zygote is not None and zygote.alive():
+                try:
+                    self.findings = zygote.call("nianbao.batch.outputs", "batch_findings", *args)
+                    return
+                except KernelStartError:  # the factory is gone: check here instead
+                    pass
+            from nianbao.batch.outputs import batch_findings
+
+            self.findings = batch_findings(*args)
         except BaseException as exc:  # reported by the caller
             self.error = exc
-
-
-def _batch_findings(data_dir, agencies, years):
-    from nianbao.batch.outputs import batch_findings
-
-    return batch_findings(data_dir, agencies, years) if agencies else []
 
 
 def finish_validation(plan: Plan, manifest: Manifest, validation: _Validation | None,
@@ -456,20 +469,22 @@ def build(opts: BuildOptions, out: TextIO | None = None, err: TextIO | None = No
     manifest = Manifest.load(opts.out_dir)
     if not opts.dry_run:
         console.log = BuildLog(opts.out_dir)
-    # A first build (or --force) has runs to do: its kernel factory imports while the plan is
-    # made. A rebuild may have nothing to do and starts one only when the plan says so.
-    zygote = early_factory(opts) if opts.force or not manifest.runs else None
+    # A first build (or --force) has runs to do: its kernel factory imports and its browser
+    # starts while the plan is made. A rebuild may have nothing to do and starts them only
+    # when the plan says so.
+    from nianbao.batch.services import LocalServices
+
+    services = early_services(opts) if opts.force or not manifest.runs else LocalServices()
     try:
-        return _build(opts, console, report, manifest, started, zygote)
+        return _build(opts, console, report, manifest, started, services)
     finally:
-        if zygote is not None:
-            zygote.close()
+        services.close()
         if console.log is not None:
             console.log.close(f"退出码：{report.exit_code}")
 
 
 def _build(opts: BuildOptions, console: _Console, report: BuildReport, manifest: Manifest,
-           started: float, zygote) -> BuildReport:
+           started: float, services: LocalServices) -> BuildReport:
     try:
         data = scan(opts.data_dir)
         batches = load_batches(opts, data, console)
@@ -504,7 +519,7 @@ def _build(opts: BuildOptions, console: _Console, report: BuildReport, manifest:
         report.exit_code = EXIT_UNUSABLE
         return report
     try:
-        return _run(plan, opts, console, report, started, zygote)
+        return _run(plan, opts, console, report, started, services)
     finally:
         lock.close()
 
@@ -524,7 +539,7 @@ def _lock(out_dir: Path):
 
 
 def _run(plan: Plan, opts: BuildOptions, console: _Console, report: BuildReport,
-         started: float, zygote=None) -> BuildReport:
+         started: float, services: LocalServices) -> BuildReport:
     manifest = Manifest.load(opts.out_dir)  # again, now that no other build can change it
     states = freshness(plan, manifest, opts.force)
     todo = [run for run, state in states if not state.skip]
@@ -538,14 +553,14 @@ def _run(plan: Plan, opts: BuildOptions, console: _Console, report: BuildReport,
     if in_main:
         signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        validation = _Validation(plan) if (todo or stale) else None
-        if validation is not None:
-            validation.start()
+        validation = _Validation(plan, services) if (todo or stale) else None
         if todo:
             if not opts.quiet:
                 console.warn(f"需要生成 {len(todo)} 项（共 {len(plan.runs)} 项，"
                              f"{len(plan.runs) - len(todo)} 项未变化）")
-            execute(todo, opts, manifest, console, report, zygote)
+            execute(todo, opts, manifest, console, report, services, validation)
+        elif validation is not None:
+            validation.start()
         finish_validation(plan, manifest, validation, key, console)
         finish_index(plan, manifest)
     except PlanError as exc:  # workers that cannot run this batch (Dask)

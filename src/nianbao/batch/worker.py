@@ -1,10 +1,11 @@
 """What runs on a worker (a local pool process or a Dask worker): one task per run.
 
 Each worker process keeps, for all the runs it executes, the things that are expensive to start
-and safe to share: the imported libraries, one headless Chromium (one page prints every report), a
-kernel factory (``nianbao.run.zygote``) and a kernel started ahead for the next run. Kernels
-themselves are never shared: one per run. ``shutdown`` (also run at exit) stops the waiting
-kernel, the factory and the browser.
+and safe to share: the imported libraries, a headless Chromium (one page prints every report) or,
+in a local pool, a connection to the one its driver serves (``nianbao.batch.printing``), a kernel
+factory (``nianbao.run.zygote``) and a kernel started ahead for the next run. Kernels themselves
+are never shared: one per run. ``shutdown`` (also run at exit) stops the waiting kernel, the
+factory and the browser.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def factory_preload(notebooks: tuple[str, ...]) -> tuple[str, ...]:
 
 
 class _State:
-    def __init__(self, notebooks: tuple[str, ...] = (), factory: str | None = None) -> None:
+    def __init__(self, notebooks: tuple[str, ...] = (), factory: str | None = None,
+                 printer: tuple[str, bytes] | None = None) -> None:
         from nianbao.run.kernels import KernelSource, WarmKernels
 
         mode = kernel_mode()
@@ -55,16 +57,23 @@ class _State:
         else:
             self.kernels = WarmKernels(fork=mode == "fork", preload=factory_preload(notebooks),
                                        factory=factory)
+        self.printer = printer
         self.browser = None
         self.lock = threading.Lock()
 
     def get_browser(self):
+        """What prints this worker's PDFs: the driver's browser when it serves one, else ours."""
         with self.lock:
             if self.browser is None or self.browser.closed:
-                from nianbao.render.chromium import ChromiumBrowser
+                if self.printer is not None:
+                    from nianbao.batch.printing import PrintClient
 
-                self.browser = ChromiumBrowser()
-                self.browser.warm_up()
+                    self.browser = PrintClient(*self.printer)
+                else:
+                    from nianbao.render.chromium import ChromiumBrowser
+
+                    self.browser = ChromiumBrowser()
+                    self.browser.warm_up()
             return self.browser
 
     def close(self) -> None:
@@ -78,21 +87,24 @@ _state: _State | None = None
 _state_lock = threading.Lock()
 
 
-def state(notebooks: tuple[str, ...] = (), factory: str | None = None) -> _State:
+def state(notebooks: tuple[str, ...] = (), factory: str | None = None,
+          printer: tuple[str, bytes] | None = None) -> _State:
     global _state
     with _state_lock:
         if _state is None:
-            _state = _State(notebooks, factory)
+            _state = _State(notebooks, factory, printer)
             atexit.register(shutdown)
         return _state
 
 
-def warm_up(pdf: bool = True, notebooks: tuple[str, ...] = (), factory: str | None = None
-            ) -> None:
+def warm_up(pdf: bool = True, notebooks: tuple[str, ...] = (), factory: str | None = None,
+            printer: tuple[str, bytes] | None = None) -> None:
     """Prepare this worker: import the libraries, start Chromium and a kernel per notebook.
 
     ``factory`` is the socket of a kernel factory shared by the workers of this machine
-    (without it, the worker starts its own when kernels are forked).
+    (without it, the worker starts its own when kernels are forked); ``printer`` the address
+    of the browser the driver serves (``PrintServer.address``; without it, the worker starts
+    its own).
     """
     import importlib
 
@@ -101,11 +113,11 @@ def warm_up(pdf: bool = True, notebooks: tuple[str, ...] = (), factory: str | No
 
     skip_slow_optional_imports()
     sweep_stale_dirs()
-    st = state(notebooks, factory)
+    st = state(notebooks, factory, printer)
     start_factory = getattr(st.kernels, "start_factory", None)
     if start_factory is not None:
         start_factory()  # imports in its own process meanwhile
-    if pdf:  # Chromium starts in processes of its own while this one imports
+    if pdf and printer is None:  # Chromium starts in processes of its own while this imports
         threading.Thread(target=_start_browser, args=(st,), name="nianbao-browser-start",
                          daemon=True).start()
     for name in PRELOAD:

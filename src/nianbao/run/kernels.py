@@ -355,6 +355,29 @@ class Zygote:
                 self.broken = True
                 raise KernelStartError(f"kernel factory did not fork: {exc}") from exc
 
+    def call(self, module: str, function: str, *args):
+        """``module.function(*args)`` in a child forked for this call (arguments as JSON, the
+        result pickled back); raises what the function raised, or ``KernelStartError`` when the
+        factory could not answer."""
+        import pickle
+
+        self.wait_ready()
+        request = {"call": [module, function, list(args)], "owner": os.getpid()}
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(30.0)
+            try:
+                conn.connect(self.path)
+                conn.sendall(json.dumps(request).encode() + b"\n")
+                conn.shutdown(socket.SHUT_WR)
+                conn.settimeout(None)  # as long as the function takes
+                with conn.makefile("rb") as stream:
+                    ok, value = pickle.load(stream)
+            except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError) as exc:
+                raise KernelStartError(f"kernel factory did not call {function}: {exc}") from exc
+        if not ok:
+            raise value
+        return value
+
     def close(self) -> None:
         """Stop the factory (only one this process started; kernels it forked die with it)."""
         if self.process is None:

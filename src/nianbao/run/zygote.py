@@ -12,6 +12,11 @@ the Unix socket ``SOCKET`` and, for each request (one JSON line with ``connectio
 ``cwd``, ``env`` and ``owner``), forks a kernel and answers with its pid. A kernel exits when
 the factory or its owner (the worker process that asked for it) exits; the factory exits when
 its parent does.
+
+A request with ``call`` (module, function, JSON arguments) and ``owner`` instead forks a child
+that calls that function of the suite once and writes the pickled ``(True, result)`` or
+``(False, exception)`` to the connection: the batch's data validation runs there on the
+libraries already imported rather than importing pandas in the driver.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import gc
 import importlib
 import json
 import os
+import pickle
 import select
 import signal
 import socket
@@ -88,6 +94,32 @@ def _become_kernel(request: dict) -> None:
         os._exit(code)
 
 
+def _serve_call(conn: socket.socket, request: dict) -> None:
+    """In the forked child: call one function of the suite and send its result back."""
+    code = 1
+    try:
+        threading.Thread(target=_exit_with, args=(int(request["owner"]),), daemon=True).start()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # its own subprocesses are its to wait for
+        module, name, args = request["call"]
+        try:
+            if not str(module).startswith("nianbao."):
+                raise ValueError(f"not a module of the suite: {module}")
+            reply = (True, getattr(importlib.import_module(module), name)(*args))
+        except Exception as exc:
+            reply = (False, exc)
+        try:
+            data = pickle.dumps(reply)
+        except Exception as exc:  # an exception that does not pickle: its text does
+            data = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+        conn.settimeout(None)
+        conn.sendall(data)
+        code = 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
 def _reap(signum, frame) -> None:
     while True:
         try:
@@ -147,8 +179,13 @@ def _accept_loop(server: socket.socket, parent: int) -> None:
         pid = os.fork()
         if pid == 0:
             server.close()
+            if "call" in request:
+                _serve_call(conn, request)
             conn.close()
             _become_kernel(request)
+        if "call" in request:  # the child answers on the connection
+            conn.close()
+            continue
         try:
             conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
         except OSError:
