@@ -75,3 +75,25 @@ def _zombie_or_gone(pid: int) -> bool:
             return fh.read().split(") ", 1)[1].startswith("Z")
     except FileNotFoundError:
         return True
+
+
+def test_forked_kernels_start_without_the_debugger_and_its_imports(tmp_path):
+    """A kernel forked from the factory finds every module it starts with already imported;
+    debugpy, which no batch run uses, is not among them (it cost each kernel 0.07 s)."""
+    from nianbao.run.kernels import Zygote
+
+    zygote = Zygote()
+    try:
+        kernel = start_kernel(str(tmp_path), zygote=zygote)
+        try:
+            kc = kernel.km.client()
+            kc.start_channels()
+            code = ("import sys; print(sorted(m for m, module in sys.modules.items() if module "
+                    "and m.split('.')[0] in ('debugpy', 'pydevd', '_pydevd_bundle')))")
+            assert _first_output(kc, code) == "[]\n"
+            offered = "from ipykernel import debugger; print(debugger._is_debugpy_available)"
+            assert _first_output(kc, offered) == "False\n"
+        finally:
+            kernel.discard()
+    finally:
+        zygote.close()
