@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/bench_stages.py --data data --n 6
 
 Runs in this process what a batch worker runs (``nianbao.batch.worker``: kernel factory, warm
-kernels, one Chromium) and prints
+kernels, one Chromium; in a local build the driver runs that Chromium for all its workers) and
+prints
 
 * the cold start: what the first report waits for — the worker's imports, the kernel factory,
   the first kernel, the fonts, the browser — in seconds of wall time;

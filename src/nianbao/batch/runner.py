@@ -119,7 +119,7 @@ def freshness(plan: Plan, manifest: Manifest, force: bool) -> list[tuple[Run, Fr
 
 def early_services(opts: BuildOptions) -> LocalServices:
     """The kernel factory and the browser for the local workers, started before the plan is made
-    so that they start while it is made (none for a dry run or a Dask cluster)."""
+    so that they get ready meanwhile (none for a dry run or a Dask cluster)."""
     from nianbao.batch.services import LocalServices
     from nianbao.run.targets import DEFAULT_KINDS, REPORT_NOTEBOOK, SUMMARY_NOTEBOOK
 
