@@ -36,10 +36,11 @@ class PrintServer:
         self.path = str(self.dir / "p")
         self.authkey = os.urandom(32)
         self._browser: Future = Future()
+        self._lock = threading.Lock()
         self._closing = False
         self._listener = Listener(self.path, "AF_UNIX", authkey=self.authkey)
-        threading.Thread(target=self._start_browser, name="nianbao-print-start",
-                         daemon=True).start()
+        threading.Thread(target=self._start_browser, args=(self._browser,),
+                         name="nianbao-print-start", daemon=True).start()
         threading.Thread(target=self._accept, name="nianbao-print", daemon=True).start()
 
     @property
@@ -47,16 +48,27 @@ class PrintServer:
         """What a worker needs to connect (``PrintClient(*address)``)."""
         return self.path, self.authkey
 
-    def _start_browser(self) -> None:
+    @staticmethod
+    def _start_browser(future: Future) -> None:
         try:
             from nianbao.render.chromium import ChromiumBrowser
 
             browser = ChromiumBrowser()
             browser.warm_up()
-        except BaseException as exc:  # every request then answers with it
-            self._browser.set_exception(exc)
+        except BaseException as exc:  # the requests waiting for it answer with it
+            future.set_exception(exc)
         else:
-            self._browser.set_result(browser)
+            future.set_result(browser)
+
+    def _browser_for_print(self):
+        """The browser, once started; one that failed to start is tried again (as a worker
+        with its own browser tries again for each report)."""
+        with self._lock:
+            future = self._browser
+            if future.done() and future.exception() is not None and not self._closing:
+                self._browser = future = Future()
+                self._start_browser(future)
+        return future.result()
 
     def _accept(self) -> None:
         while not self._closing:
@@ -80,7 +92,7 @@ class PrintServer:
                 if self._closing:  # the worker sees the connection end
                     return
                 try:
-                    reply = (None, self._browser.result().html_to_pdf(html))
+                    reply = (None, self._browser_for_print().html_to_pdf(html))
                 except Exception as exc:
                     kind = type(exc).__name__
                     reply = (kind if kind in _FORWARDED else "PDFRenderError", str(exc))
