@@ -335,6 +335,46 @@ def test_cell_error_dead_kernel_and_timeout_fail_only_their_run(tmp_path):
         assert (out / "_failed" / "t" / name / "out.ipynb").exists()
 
 
+@pytest.mark.slow
+def test_an_interrupt_lost_in_a_finalizer_still_stops_the_build(tmp_path, monkeypatch):
+    """Python reports and drops an exception raised in ``__del__``: a Ctrl-C whose handler runs
+    while the main thread finalizes garbage must still stop the build after the running run."""
+    import io
+
+    from nianbao.batch.manifest import Manifest
+    from nianbao.batch.runner import BuildOptions, BuildReport, _Console, _interruptible, execute
+
+    class Finalized:
+        def __del__(self):
+            signal.raise_signal(signal.SIGINT)  # the handler's KeyboardInterrupt is dropped
+
+    dropped = []  # what Python's own hook would print and drop (pytest's would re-raise)
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: dropped.append(u.exc_type))
+    runs = [tiny_run(tmp_path, f"r{i}", "print(x)") for i in range(4)]
+    out = tmp_path / "build"
+    book, report = Manifest.load(out), BuildReport()
+    with _interruptible():
+        Finalized()  # finalized at once, the interrupt with it
+        assert dropped == [KeyboardInterrupt]
+        with pytest.raises(KeyboardInterrupt):
+            execute(runs, BuildOptions(out_dir=out, jobs=1, quiet=True), book,
+                    _Console(io.StringIO(), io.StringIO(), True), report)
+    assert 1 <= len(report.executed) < len(runs)
+
+
+def test_a_build_started_with_ctrl_c_ignored_keeps_ignoring_it():
+    from nianbao.batch.runner import _interruptible
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with _interruptible():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_local_pool_isolates_crashes_and_enforces_time_limits():
     from nianbao.batch.executors import LocalPool
     from nianbao.errors import RunTimeout, WorkerLost

@@ -17,6 +17,7 @@ import threading
 import time
 import traceback
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -281,6 +282,7 @@ def execute(todo: list[Run], opts: BuildOptions, manifest: Manifest, console: _C
                                             if result.failed_notebook else "")
                     bar.set_postfix_str(f"失败 {failed}")
                 bar.update(1)
+                _check_signalled()
             waiting = retry
     except BaseException:
         executor.shutdown(cancel=True)
@@ -448,8 +450,45 @@ class _Terminated(KeyboardInterrupt):
     """SIGTERM, handled like Ctrl-C."""
 
 
-def _on_sigterm(signum, frame):
-    raise _Terminated()
+#: Set by Ctrl-C or SIGTERM during a build. The KeyboardInterrupt the handler raises is lost
+#: when the main thread happens to be running a finalizer (``__del__``, called by the garbage
+#: collector), which Python reports and ignores: the run loop checks this flag after each
+#: result, so such a signal still stops the build.
+_signalled = threading.Event()
+
+
+def _on_signal(signum, frame):
+    _signalled.set()
+    raise _Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+@contextmanager
+def _interruptible():
+    """Ctrl-C and SIGTERM stop the build (in the main thread, and unless they are ignored, as
+    for a command started in the background by a script)."""
+    _signalled.clear()
+    if threading.current_thread() is not threading.main_thread():
+        try:
+            yield
+        finally:
+            _signalled.clear()
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig, handler in previous.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(sig, _on_signal)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _signalled.clear()
+
+
+def _check_signalled() -> None:
+    """Raise the interrupt a finalizer swallowed (see ``_signalled``)."""
+    if _signalled.is_set():
+        raise KeyboardInterrupt()
 
 
 def build(opts: BuildOptions, out: TextIO | None = None, err: TextIO | None = None
@@ -548,46 +587,41 @@ def _run(plan: Plan, opts: BuildOptions, console: _Console, report: BuildReport,
     stale = (manifest.extra.get("validation_key") != key
              or not (opts.out_dir / "validation.json").exists()
              or not (opts.out_dir / "validation.csv").exists())
-    previous = signal.getsignal(signal.SIGTERM)
-    in_main = threading.current_thread() is threading.main_thread()
-    if in_main:
-        signal.signal(signal.SIGTERM, _on_sigterm)
-    try:
-        validation = _Validation(plan, services) if (todo or stale) else None
-        if todo:
-            if not opts.quiet:
-                console.warn(f"需要生成 {len(todo)} 项（共 {len(plan.runs)} 项，"
-                             f"{len(plan.runs) - len(todo)} 项未变化）")
-            execute(todo, opts, manifest, console, report, services, validation)
-        elif validation is not None:
-            validation.start()
-        finish_validation(plan, manifest, validation, key, console)
-        finish_index(plan, manifest)
-    except PlanError as exc:  # workers that cannot run this batch (Dask)
-        for problem in exc.problems:
-            console.warn(f"  - {problem}")
-        report.exit_code = EXIT_UNUSABLE
-        return report
-    except OSError as exc:  # the index or validation files cannot be written (disk full …)
-        console.warn(f"无法写入输出目录 {display_path(opts.out_dir)}：{describe_os_error(exc)}")
-        report.seconds = time.perf_counter() - started
-        report.exit_code = EXIT_FAILED
-        return report
-    except KeyboardInterrupt:
-        report.interrupted = True
-        report.seconds = time.perf_counter() - started
-        done = len(report.executed)
-        console.warn(f"已中断：本次完成 {done} 项，其余 {len(todo) - done} 项将在下次运行时"
-                     "继续生成。")
-        report.exit_code = EXIT_INTERRUPTED
+    with _interruptible():
         try:
+            validation = _Validation(plan, services) if (todo or stale) else None
+            if todo:
+                if not opts.quiet:
+                    console.warn(f"需要生成 {len(todo)} 项（共 {len(plan.runs)} 项，"
+                                 f"{len(plan.runs) - len(todo)} 项未变化）")
+                execute(todo, opts, manifest, console, report, services, validation)
+                _check_signalled()
+            elif validation is not None:
+                validation.start()
+            finish_validation(plan, manifest, validation, key, console)
             finish_index(plan, manifest)
-        except Exception:
-            pass
-        return report
-    finally:
-        if in_main:
-            signal.signal(signal.SIGTERM, previous)
+        except PlanError as exc:  # workers that cannot run this batch (Dask)
+            for problem in exc.problems:
+                console.warn(f"  - {problem}")
+            report.exit_code = EXIT_UNUSABLE
+            return report
+        except OSError as exc:  # the index or validation files cannot be written (disk full …)
+            console.warn(f"无法写入输出目录 {display_path(opts.out_dir)}：{describe_os_error(exc)}")
+            report.seconds = time.perf_counter() - started
+            report.exit_code = EXIT_FAILED
+            return report
+        except KeyboardInterrupt:
+            report.interrupted = True
+            report.seconds = time.perf_counter() - started
+            done = len(report.executed)
+            console.warn(f"已中断：本次完成 {done} 项，其余 {len(todo) - done} 项将在下次运行时"
+                         "继续生成。")
+            report.exit_code = EXIT_INTERRUPTED
+            try:
+                finish_index(plan, manifest)
+            except Exception:
+                pass
+            return report
     report.seconds = time.perf_counter() - started
     _summary(report, opts, manifest, console)
     return report
