@@ -249,8 +249,14 @@ def test_killed_build_resumes_without_redoing_finished_runs(tmp_path, how):
     data = dataset(tmp_path / "data", AGENCIES, [2020, 2021])
     batch = params(tmp_path / "batch.yaml", years="2020-2021", region="测试区")
     out = tmp_path / "build"
-    proc = subprocess.Popen(build_cmd(data, out, batch, "--jobs", "1"), cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C reaches the build as in a terminal, even when these tests run with SIGINT ignored
+    # (started in the background): a caught signal is default again in the child.
+    interactive = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen(build_cmd(data, out, batch, "--jobs", "1"), cwd=tmp_path,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally:
+        signal.signal(signal.SIGINT, interactive)
     deadline = time.monotonic() + 300
     while not manifest(out) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.2)
@@ -353,12 +359,17 @@ def test_an_interrupt_lost_in_a_finalizer_still_stops_the_build(tmp_path, monkey
     runs = [tiny_run(tmp_path, f"r{i}", "print(x)") for i in range(4)]
     out = tmp_path / "build"
     book, report = Manifest.load(out), BuildReport()
-    with _interruptible():
-        Finalized()  # finalized at once, the interrupt with it
-        assert dropped == [KeyboardInterrupt]
-        with pytest.raises(KeyboardInterrupt):
-            execute(runs, BuildOptions(out_dir=out, jobs=1, quiet=True), book,
-                    _Console(io.StringIO(), io.StringIO(), True), report)
+    # as in a terminal, even when these tests run with SIGINT ignored (in the background)
+    interactive = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with _interruptible():
+            Finalized()  # finalized at once, the interrupt with it
+            assert dropped == [KeyboardInterrupt]
+            with pytest.raises(KeyboardInterrupt):
+                execute(runs, BuildOptions(out_dir=out, jobs=1, quiet=True), book,
+                        _Console(io.StringIO(), io.StringIO(), True), report)
+    finally:
+        signal.signal(signal.SIGINT, interactive)
     assert 1 <= len(report.executed) < len(runs)
 
 
