@@ -467,13 +467,9 @@ def _interruptible():
     """Ctrl-C and SIGTERM stop the build (in the main thread, and unless they are ignored, as
     for a command started in the background by a script)."""
     _signalled.clear()
-    if threading.current_thread() is not threading.main_thread():
-        try:
-            yield
-        finally:
-            _signalled.clear()
-        return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = ({sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+                if in_main else {})
     for sig, handler in previous.items():
         if handler is not signal.SIG_IGN:
             signal.signal(sig, _on_signal)
